@@ -1,0 +1,14 @@
+/**
+ * Ember's runtime: GGUF files over mmap, block formats, tokenizers and (later) the model, sessions
+ * and scalar reference kernels. It runs alone on any JDK with the FFM API; SIMD and native kernels
+ * are plug-ins found through {@code ServiceLoader}. It must never require {@code jdk.incubator.vector}.
+ */
+module dev.ember.runtime {
+    requires org.agrona;
+
+    exports dev.ember;
+    exports dev.ember.tensor;
+    exports dev.ember.tensor.quant;
+    exports dev.ember.gguf;
+    exports dev.ember.tokenizer;
+}
