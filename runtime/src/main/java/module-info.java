@@ -10,5 +10,6 @@ module dev.ember.runtime {
     exports dev.ember.tensor;
     exports dev.ember.tensor.quant;
     exports dev.ember.gguf;
+    exports dev.ember.model;
     exports dev.ember.tokenizer;
 }

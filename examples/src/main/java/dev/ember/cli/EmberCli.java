@@ -1,0 +1,54 @@
+package dev.ember.cli;
+
+import dev.ember.EmberException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.UncheckedIOException;
+
+/**
+ * The {@code ember} command line. Each subcommand is one class; errors a user can cause (bad flags,
+ * bad files) print one line on stderr and exit non-zero, never a stack trace.
+ */
+@Command(name = "ember", mixinStandardHelpOptions = true, version = "ember 0.1.0",
+        description = "Pure-Java inference for GGUF transformer models, with sparse activation.",
+        subcommands = {DemoCommand.class, InspectCommand.class, TokenizeCommand.class,
+                CommandLine.HelpCommand.class})
+public final class EmberCli {
+    /** Exit code for a bad file or input the command could not use. */
+    static final int EXIT_ERROR = 1;
+    /** Exit code for invalid options (picocli's usage error code). */
+    static final int EXIT_USAGE = 2;
+
+    private EmberCli() {
+    }
+
+    /** Runs the CLI and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit status (for tests). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new EmberCli());
+        cli.setParameterExceptionHandler((ex, a) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("ember: " + ex.getMessage());
+            cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return EXIT_USAGE;
+        });
+        cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            cmd.getErr().println("ember: " + userMessage(ex));
+            if (!(ex instanceof EmberException || ex instanceof UncheckedIOException)) {
+                ex.printStackTrace(cmd.getErr()); // a bug, not bad input: show where
+            }
+            return EXIT_ERROR;
+        });
+        return cli.execute(args);
+    }
+
+    private static String userMessage(Exception ex) {
+        String m = ex.getMessage();
+        return m != null ? m : ex.getClass().getSimpleName();
+    }
+}
