@@ -22,7 +22,8 @@ public record Shape(long... dims) {
         long n = 1;
         for (long d : dims) {
             if (d <= 0) {
-                throw new IllegalArgumentException("dimension " + d + " in " + Arrays.toString(dims) + " is not positive");
+                throw new IllegalArgumentException(
+                        "dimension " + d + " in " + Arrays.toString(dims) + " is not positive");
             }
             n = Math.multiplyExact(n, d);
         }

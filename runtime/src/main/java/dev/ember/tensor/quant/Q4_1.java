@@ -1,0 +1,69 @@
+package dev.ember.tensor.quant;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Q4_1: blocks of 32 values, 20 bytes, value = d * q + m with q in 0..15.
+ *
+ * <pre>
+ * offset size  field
+ *      0    2  d       fp16 scale
+ *      2    2  m       fp16 minimum (the value of q = 0)
+ *      4   16  qs[16]  nibbles: element j (j &lt; 16) in the low nibble of qs[j], element j + 16 in its high nibble
+ * </pre>
+ *
+ * The reference quantizer sets m = min, d = (max - min) / 15 and truncates (x - min) / d + 0.5, using
+ * the float min and d (not their half roundings) for the levels.
+ */
+public final class Q4_1 {
+    /** Values per block. */
+    public static final int BLOCK_SIZE = 32;
+    /** Bytes per block. */
+    public static final int BLOCK_BYTES = 2 + 2 + BLOCK_SIZE / 2;
+
+    private Q4_1() {
+    }
+
+    /** Decodes n values (n a multiple of 32) from byte {@code offset} of {@code src} to {@code dst[dstOff..]}. */
+    public static void dequantizeRow(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            int out = dstOff + b * BLOCK_SIZE;
+            float d = F16.get(src, block);
+            float m = F16.get(src, block + 2);
+            for (int j = 0; j < BLOCK_SIZE / 2; j++) {
+                int q = BlockMath.u8(src, block + 4 + j);
+                dst[out + j] = (q & 0x0F) * d + m;
+                dst[out + j + BLOCK_SIZE / 2] = (q >>> 4) * d + m;
+            }
+        }
+    }
+
+    /** Encodes {@code src[srcOff..srcOff+n)}, n a multiple of 32, as blocks from byte {@code offset} of {@code dst}. */
+    public static void quantizeRow(float[] src, int srcOff, MemorySegment dst, long offset, int n) {
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
+            int in = srcOff + b * BLOCK_SIZE;
+            float min = Float.MAX_VALUE;
+            float max = -Float.MAX_VALUE;
+            for (int j = 0; j < BLOCK_SIZE; j++) {
+                float v = src[in + j];
+                if (v < min) {
+                    min = v;
+                }
+                if (v > max) {
+                    max = v;
+                }
+            }
+            float d = (max - min) / 15f;
+            float id = d != 0f ? 1f / d : 0f;
+            F16.put(dst, block, d);
+            F16.put(dst, block + 2, min);
+            for (int j = 0; j < BLOCK_SIZE / 2; j++) {
+                int q0 = Math.min(15, (int) ((src[in + j] - min) * id + 0.5f));
+                int q1 = Math.min(15, (int) ((src[in + j + BLOCK_SIZE / 2] - min) * id + 0.5f));
+                BlockMath.put8(dst, block + 4 + j, q0 | q1 << 4);
+            }
+        }
+    }
+}
