@@ -56,8 +56,11 @@ public final class Vocabulary {
         this.modelName = m.getString("general.name", "");
         boolean spm = model.equals("llama");
         boolean bert = model.equals("bert");
-        this.bos = specialId(m, "bos", spm ? 1 : bert ? 101 : NONE);
-        this.eos = specialId(m, "eos", spm ? 2 : bert ? NONE : NONE);
+        boolean bpe = model.equals("gpt2");
+        // llama.cpp's defaults when the key is absent; for byte-level BPE both are id 11 (sic),
+        // except that chatglm-bpe has no default BOS
+        this.bos = specialId(m, "bos", spm ? 1 : bert ? 101 : bpe && !pre.equals("chatglm-bpe") ? 11 : NONE);
+        this.eos = specialId(m, "eos", spm ? 2 : bpe ? 11 : NONE);
         this.unk = specialId(m, "unknown", spm ? 0 : bert ? 100 : NONE);
         this.pad = specialId(m, "padding", bert ? 0 : NONE);
         this.sep = specialId(m, "seperator", bert ? 102 : NONE);
@@ -81,10 +84,10 @@ public final class Vocabulary {
     private boolean defaultAddBos() {
         return switch (model) {
             case "llama", "bert" -> true;
-            // llama.cpp's pre-tokenizer defaults for byte-level BPE vocabularies without the key
+            // without the key, llama.cpp (c392e50) adds BOS only for these pre-tokenizer types;
+            // deepseek-*, command-r and the rest add it only when their file says so
             case "gpt2" -> switch (pre) {
-                case "llama3", "llama-v3", "llama-bpe", "falcon3", "deepseek-llm", "deepseek-coder",
-                     "deepseek-v3", "tekken", "chameleon", "exaone", "viking", "command-r", "minerva-7b" -> true;
+                case "llama3", "llama-v3", "llama-bpe", "falcon3", "tekken", "chameleon" -> true;
                 default -> false;
             };
             default -> false;
@@ -93,12 +96,14 @@ public final class Vocabulary {
 
     private int specialId(GgufMetadata m, String name, int fallback) {
         String key = "tokenizer.ggml." + name + "_token_id";
+        int defaultId = fallback < tokens.length ? fallback : NONE;
         if (!m.contains(key)) {
-            return fallback < tokens.length ? fallback : NONE;
+            return defaultId;
         }
         long id = m.getLong(key);
-        // llama.cpp ignores (with a warning) special ids outside the vocabulary
-        return id >= 0 && id < tokens.length ? (int) id : NONE;
+        // llama.cpp ignores (with a warning) a special id outside the vocabulary and keeps its default;
+        // llama2.c conversions store 4294967295 (uint32 -1) for "none"
+        return id >= 0 && id < tokens.length ? (int) id : defaultId;
     }
 
     /** @return {@code tokenizer.ggml.model}: "llama", "gpt2", "bert", ... */
