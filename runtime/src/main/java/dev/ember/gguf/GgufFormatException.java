@@ -20,7 +20,8 @@ public final class GgufFormatException extends EmberException {
      * @param message what is wrong: field, expected and actual values
      */
     public GgufFormatException(Path file, long offset, String message) {
-        super((file != null ? file.getFileName() + ": " : "") + message + (offset >= 0 ? " (at offset " + offset + ")" : ""));
+        super((file != null ? file.getFileName() + ": " : "") + message
+                + (offset >= 0 ? " (at offset " + offset + ")" : ""));
         this.offset = offset;
     }
 

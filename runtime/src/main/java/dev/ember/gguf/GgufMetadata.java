@@ -52,7 +52,7 @@ public final class GgufMetadata {
     private GgufValue require(String key) {
         GgufValue v = values.get(key);
         if (v == null) {
-            throw error(key, "is missing");
+            throw error(key, "is missing: expected a value, found none");
         }
         return v;
     }
@@ -62,8 +62,8 @@ public final class GgufMetadata {
     }
 
     private GgufFormatException wrongType(String key, GgufValue v, String expected) {
-        return error(key, "has type " + v.type() + (v.elementType() != null ? " of " + v.elementType() : "")
-                + ", expected " + expected);
+        return error(key, "has the wrong type: expected " + expected + ", found " + v.type()
+                + (v.elementType() != null ? " of " + v.elementType() : ""));
     }
 
     /** @return the string value of {@code key}; an error if absent or not a string */
@@ -88,7 +88,8 @@ public final class GgufMetadata {
             throw wrongType(key, v, "an integer");
         }
         if (v.type() == GgufValueType.UINT64 && l < 0) {
-            throw error(key, "= " + Long.toUnsignedString(l) + " does not fit a signed 64-bit integer");
+            throw error(key, "does not fit a long: expected at most " + Long.MAX_VALUE + ", found "
+                    + Long.toUnsignedString(l));
         }
         return l;
     }
@@ -97,9 +98,15 @@ public final class GgufMetadata {
     public int getInt(String key) {
         long l = getLong(key);
         if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
-            throw error(key, "= " + l + " does not fit a 32-bit integer");
+            throw error(key, "does not fit an int: expected " + Integer.MIN_VALUE + ".." + Integer.MAX_VALUE
+                    + ", found " + l);
         }
         return (int) l;
+    }
+
+    /** @return the long value of {@code key}, or {@code fallback} if absent */
+    public long getLong(String key, long fallback) {
+        return contains(key) ? getLong(key) : fallback;
     }
 
     /** @return the int value of {@code key}, or {@code fallback} if absent */
@@ -113,6 +120,7 @@ public final class GgufMetadata {
         return switch (v.type()) {
             case FLOAT32 -> (Float) v.value();
             case FLOAT64 -> (float) (double) (Double) v.value();
+            case UINT64 -> unsignedToFloat((Long) v.value());
             default -> {
                 Long l = v.asLong();
                 if (l == null) {
@@ -152,7 +160,15 @@ public final class GgufMetadata {
         return (float[]) requireArray(key, GgufValueType.FLOAT32).value();
     }
 
-    /** @return an ARRAY of any 8/16/32-bit integer type, widened to int (unsigned without sign) */
+    private static float unsignedToFloat(long bits) {
+        // the top bit is 2^63, not a sign: halve (keeping the low bit for rounding), convert, double
+        return bits >= 0 ? (float) bits : (float) ((bits >>> 1) | (bits & 1)) * 2f;
+    }
+
+    /**
+     * @return an ARRAY of any 8/16/32-bit integer type as a new int array, widened without sign for
+     *         unsigned types; an error naming the key and index if a UINT32 element exceeds int
+     */
     public int[] getIntArray(String key) {
         GgufValue v = require(key);
         if (v.type() != GgufValueType.ARRAY) {
@@ -160,13 +176,24 @@ public final class GgufMetadata {
         }
         Object a = v.value();
         return switch (v.elementType()) {
-            case INT32, UINT32 -> (int[]) a;
+            case INT32 -> ((int[]) a).clone();
+            case UINT32 -> checkedUint32((int[]) a, key);
             case INT16 -> widen((short[]) a, false);
             case UINT16 -> widen((short[]) a, true);
             case INT8 -> widen((byte[]) a, false);
             case UINT8 -> widen((byte[]) a, true);
             default -> throw wrongType(key, v, "an ARRAY of 8, 16 or 32-bit integers");
         };
+    }
+
+    private int[] checkedUint32(int[] a, String key) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] < 0) { // above 2^31 - 1 as unsigned
+                throw error(key, "element " + i + " does not fit an int: expected at most " + Integer.MAX_VALUE
+                        + ", found " + Integer.toUnsignedString(a[i]));
+            }
+        }
+        return a.clone();
     }
 
     private static int[] widen(short[] a, boolean unsigned) {

@@ -31,6 +31,17 @@ public record GgufValue(GgufValueType type, GgufValueType elementType, Object va
         if (type != GgufValueType.ARRAY && elementType != null) {
             throw new IllegalArgumentException("only ARRAY values have an element type");
         }
+        // The writer trusts these: a null or a non-array inside would make it write a corrupt file.
+        if (value instanceof Object[] elements) {
+            for (int i = 0; i < elements.length; i++) {
+                if (elements[i] == null) {
+                    throw new IllegalArgumentException("ARRAY of " + elementType + ": element " + i + " is null");
+                }
+                if (elements[i] instanceof GgufValue v && v.type != GgufValueType.ARRAY) {
+                    throw new IllegalArgumentException("ARRAY of ARRAY: element " + i + " is a " + v.type);
+                }
+            }
+        }
     }
 
     private static Class<?> javaType(GgufValueType t, boolean array) {

@@ -7,24 +7,32 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * Writes GGUF v3 files exactly as llama.cpp's {@code gguf_write_to_file} lays them out: header,
  * key/values, tensor infos, padding to the alignment, then each tensor's data padded to the
- * alignment, in the order the tensors were added. Files it writes open in llama.cpp.
+ * alignment (the last one too), in the order the tensors were added, padding bytes zero. Files
+ * it writes open in llama.cpp, and a file llama.cpp wrote comes back byte for byte when its
+ * metadata and tensors are copied in file order. One difference: llama.cpp writes
+ * {@code ggml_n_dims} dims (trailing 1s dropped), this writer the {@link Shape} as given, as
+ * gguf-py does; a shape read from a file is already what its writer chose. Nested arrays are
+ * written as the spec allows, but llama.cpp's reader refuses them: leave them out of files meant
+ * for llama.cpp.
  *
  * <pre>
  * new GgufWriter()
@@ -47,18 +55,31 @@ public final class GgufWriter {
         void fill(MemorySegment dst);
     }
 
-    private record PendingTensor(String name, GgmlType type, Shape shape, TensorFiller filler) { }
+    private record PendingTensor(String name, GgmlType type, Shape shape, TensorFiller filler) {
+        long byteSize() {
+            return type.byteSize(shape.elementCount());
+        }
+    }
 
     private final Map<String, GgufValue> metadata = new LinkedHashMap<>();
     private final List<PendingTensor> tensors = new ArrayList<>();
     private final Set<String> tensorNames = new HashSet<>();
 
-    /** @return this, with {@code key} set to {@code value} (replacing an earlier value, keeping its place) */
+    /**
+     * @return this, with {@code key} set to {@code value} (replacing an earlier value, keeping its place)
+     * @throws IllegalArgumentException for an empty key (llama.cpp refuses to read one) or a
+     *         {@code general.alignment} that is not a UINT32 power of two up to 2^30
+     */
     public GgufWriter put(String key, GgufValue value) {
+        Objects.requireNonNull(value, "value");
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("metadata keys must not be empty");
+        }
         if (key.equals(GgufFile.ALIGNMENT_KEY)) {
             Long a = value.type() == GgufValueType.UINT32 ? value.asLong() : null;
-            if (a == null || a == 0 || Long.bitCount(a) != 1) {
-                throw new IllegalArgumentException(GgufFile.ALIGNMENT_KEY + " must be a UINT32 power of two");
+            if (a == null || Long.bitCount(a) != 1 || a > GgufParser.MAX_ALIGNMENT) {
+                throw new IllegalArgumentException(GgufFile.ALIGNMENT_KEY + " must be a UINT32 power of two up to "
+                        + GgufParser.MAX_ALIGNMENT + ", got " + value);
             }
         }
         metadata.put(key, value);
@@ -85,6 +106,16 @@ public final class GgufWriter {
         return put(key, GgufValue.float32(value));
     }
 
+    /** @return this, with a UINT64 value; the bits of {@code value} are taken as unsigned */
+    public GgufWriter putUint64(String key, long value) {
+        return put(key, GgufValue.uint64(value));
+    }
+
+    /** @return this, with an ARRAY of STRING value */
+    public GgufWriter putStringArray(String key, String... values) {
+        return put(key, GgufValue.stringArray(values));
+    }
+
     /** @return this, with a BOOL value */
     public GgufWriter putBool(String key, boolean value) {
         return put(key, GgufValue.bool(value));
@@ -106,11 +137,15 @@ public final class GgufWriter {
             throw new IllegalArgumentException("tensor '" + name + "' added twice");
         }
         type.byteSize(shape.rowLength()); // rows must hold whole blocks
+        type.byteSize(shape.elementCount()); // and the size must fit a long
         tensors.add(new PendingTensor(name, type, shape, filler));
         return this;
     }
 
-    /** @return this, with a tensor whose data is copied from {@code data} (exactly its byte size) */
+    /**
+     * @return this, with a tensor whose data is copied from {@code data} (exactly its byte size)
+     *         when the file is written: {@code data} must stay readable until then
+     */
     public GgufWriter addTensor(String name, GgmlType type, Shape shape, MemorySegment data) {
         long size = type.byteSize(shape.elementCount());
         if (data.byteSize() != size) {
@@ -127,7 +162,10 @@ public final class GgufWriter {
     }
 
     /**
-     * Writes the file, replacing any existing one.
+     * Writes the file, replacing any existing one. The bytes go to a temporary file beside it that
+     * is then renamed over {@code path}: a failed write leaves no half file, and a {@link GgufFile}
+     * still mapping the old file (say, the source of a copy) keeps reading the old bytes instead of
+     * faulting on a truncated mapping.
      *
      * @throws UncheckedIOException if the file cannot be written
      */
@@ -139,35 +177,60 @@ public final class GgufWriter {
         long dataSize = 0;
         for (int i = 0; i < tensors.size(); i++) {
             offsets[i] = dataSize;
-            PendingTensor t = tensors.get(i);
-            dataSize += GgufFile.pad(t.type.byteSize(t.shape.elementCount()), alignment);
+            dataSize = Math.addExact(dataSize, GgufFile.pad(tensors.get(i).byteSize(), alignment));
         }
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.allocate((int) dataOffset);
-            buf.put(header);
-            buf.flip();
+        Path target = path.toAbsolutePath();
+        Path tmp = null;
+        try {
+            // not Files.createTempFile: its owner-only permissions would stay on the renamed file
+            tmp = Files.createFile(target.resolveSibling("." + target.getFileName() + "."
+                    + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp"));
+            writeTo(tmp, header, dataOffset, offsets, dataSize);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
+    private void writeTo(Path file, byte[] header, long dataOffset, long[] offsets, long dataSize)
+            throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // header and its zero padding: with no tensors no mapping follows to extend the file
+            ByteBuffer buf = ByteBuffer.wrap(Arrays.copyOf(header, (int) dataOffset));
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
             if (dataSize > 0) {
+                // Mapping past the end grows the file without writing: untouched pages stay holes.
                 try (Arena arena = Arena.ofConfined()) {
                     MemorySegment data = ch.map(FileChannel.MapMode.READ_WRITE, dataOffset, dataSize, arena);
                     for (int i = 0; i < tensors.size(); i++) {
                         PendingTensor t = tensors.get(i);
-                        t.filler.fill(data.asSlice(offsets[i], t.type.byteSize(t.shape.elementCount())));
+                        t.filler.fill(data.asSlice(offsets[i], t.byteSize()));
                     }
                     data.force();
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path tmp) {
+        if (tmp != null) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the write already failed; that error is the one worth reporting
+            }
         }
     }
 
     /** The header up to the end of the tensor infos, with offsets as {@link #write} lays the data out. */
     private byte[] header(int alignment) {
-        Encoder out = new Encoder();
+        GgufEncoder out = new GgufEncoder();
         out.u32(GgufFile.MAGIC);
         out.u32(3);
         out.u64(tensors.size());
@@ -187,79 +250,8 @@ public final class GgufWriter {
             }
             out.u32(t.type.id());
             out.u64(offset);
-            offset += GgufFile.pad(t.type.byteSize(t.shape.elementCount()), alignment);
+            offset += GgufFile.pad(t.byteSize(), alignment);
         }
         return out.toByteArray();
-    }
-
-    /** A growable little-endian buffer for the header. */
-    private static final class Encoder {
-        private ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-
-        private void ensure(int n) {
-            if (buf.remaining() < n) {
-                ByteBuffer bigger = ByteBuffer.allocate(Math.max(buf.capacity() * 2, buf.position() + n))
-                        .order(ByteOrder.LITTLE_ENDIAN);
-                buf.flip();
-                bigger.put(buf);
-                buf = bigger;
-            }
-        }
-
-        void u8(byte v) {
-            ensure(1);
-            buf.put(v);
-        }
-
-        void u16(short v) {
-            ensure(2);
-            buf.putShort(v);
-        }
-
-        void u32(int v) {
-            ensure(4);
-            buf.putInt(v);
-        }
-
-        void u64(long v) {
-            ensure(8);
-            buf.putLong(v);
-        }
-
-        void string(String s) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
-            u64(b.length);
-            ensure(b.length);
-            buf.put(b);
-        }
-
-        void value(GgufValue v) {
-            Object o = v.value();
-            switch (v.type()) {
-                case UINT8, INT8 -> u8((Byte) o);
-                case UINT16, INT16 -> u16((Short) o);
-                case UINT32, INT32 -> u32((Integer) o);
-                case UINT64, INT64 -> u64((Long) o);
-                case FLOAT32 -> u32(Float.floatToRawIntBits((Float) o));
-                case FLOAT64 -> u64(Double.doubleToRawLongBits((Double) o));
-                case BOOL -> u8((byte) ((Boolean) o ? 1 : 0));
-                case STRING -> string((String) o);
-                case ARRAY -> {
-                    u32(v.elementType().id());
-                    int n = Array.getLength(o);
-                    u64(n);
-                    for (int i = 0; i < n; i++) {
-                        GgufValue e = v.element(i);
-                        value(e);
-                    }
-                }
-            }
-        }
-
-        byte[] toByteArray() {
-            byte[] b = new byte[buf.position()];
-            buf.flip().get(b);
-            return b;
-        }
     }
 }
