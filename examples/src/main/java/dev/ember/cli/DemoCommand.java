@@ -7,11 +7,14 @@ import dev.ember.tensor.Shape;
 import dev.ember.tensor.quant.Dequantize;
 import dev.ember.tensor.quant.Quantize;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -25,12 +28,15 @@ import java.util.concurrent.Callable;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Show Ember working on a machine with no model at hand.")
 final class DemoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     private static final int DIM = 256;
     private static final int ROWS = 512;
 
     @Override
     public Integer call() throws IOException {
-        System.out.println("Ember demo. Text generation arrives with the engine; this shows the foundation:");
+        out().println("Ember demo. Text generation arrives with the engine; this shows the foundation:");
         Path dir = Files.createTempDirectory("ember-demo");
         Path file = dir.resolve("demo-q8_0.gguf");
         try {
@@ -45,12 +51,12 @@ final class DemoCommand implements Callable<Integer> {
                     .addTensor("token_embd.weight", GgmlType.Q8_0, new Shape(DIM, ROWS),
                             dst -> Quantize.row(GgmlType.Q8_0, weights, 0, dst, 0, weights.length))
                     .write(file);
-            System.out.printf("  wrote  %s (%d bytes, one %dx%d Q8_0 tensor) with GgufWriter%n",
+            out().printf("  wrote  %s (%d bytes, one %dx%d Q8_0 tensor) with GgufWriter%n",
                     file, Files.size(file), ROWS, DIM);
             long t0 = System.nanoTime();
             try (GgufFile gguf = GgufFile.open(file)) {
                 double ms = (System.nanoTime() - t0) / 1e6;
-                System.out.printf("  mapped it back in %.2f ms: %d tensor(s), data at offset %d%n",
+                out().printf("  mapped it back in %.2f ms: %d tensor(s), data at offset %d%n",
                         ms, gguf.tensorInfos().size(), gguf.dataOffset());
                 float[] row = new float[DIM];
                 Dequantize.row(gguf.tensor("token_embd.weight"), 7, row);
@@ -58,14 +64,18 @@ final class DemoCommand implements Callable<Integer> {
                 for (int i = 0; i < DIM; i++) {
                     maxErr = Math.max(maxErr, Math.abs(row[i] - weights[7 * DIM + i]));
                 }
-                System.out.printf("  row 7 dequantized from the mapping: max |error| %.5f (Q8_0 step %.5f)%n",
+                out().printf("  row 7 dequantized from the mapping: max |error| %.5f (Q8_0 step %.5f)%n",
                         maxErr, 0.1 / 127);
             }
         } finally {
             Files.deleteIfExists(file);
             Files.deleteIfExists(dir);
         }
-        System.out.println("Next: ./ember inspect --model M.gguf   and   ./ember tokenize --model M.gguf --text 'Hello'");
+        out().println("Next: ./ember inspect --model M.gguf   and   ./ember tokenize --model M.gguf --text 'Hello'");
         return 0;
+    }
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
     }
 }

@@ -6,9 +6,11 @@ import dev.ember.gguf.GgufValue;
 import dev.ember.gguf.GgufValueType;
 import dev.ember.model.Config;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.lang.reflect.Array;
 import java.math.BigInteger;
 import java.nio.file.Path;
@@ -22,6 +24,9 @@ import java.util.concurrent.Callable;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Show a GGUF file's metadata, tensors (name, type, shape, bytes) and model config.")
 final class InspectCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     /** Arrays longer than this are summarized (length and first elements). */
     static final int ARRAY_PREVIEW = 8;
 
@@ -35,7 +40,7 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         try (GgufFile gguf = ModelFile.open(model)) {
             Config config = Config.isSupported(gguf.metadata()) ? Config.fromGguf(gguf.metadata()) : null;
-            PrintStream out = System.out;
+            PrintWriter out = out();
             if (json) {
                 out.println(Json.write(toJson(gguf, config)));
             } else {
@@ -45,7 +50,7 @@ final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void printText(PrintStream out, GgufFile gguf, Config config) {
+    private static void printText(PrintWriter out, GgufFile gguf, Config config) {
         long tensorBytes = gguf.tensorInfos().stream().mapToLong(GgufTensorInfo::byteSize).sum();
         out.printf("%s: GGUF v%d, %s, %d metadata keys, %d tensors, alignment %d, data at offset %d%n",
                 gguf.path().getFileName(), gguf.version(), bytes(gguf.fileSize()), gguf.metadata().size(),
@@ -141,5 +146,9 @@ final class InspectCommand implements Callable<Integer> {
             u++;
         }
         return String.format("%.2f %s", v, units[u]);
+    }
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
     }
 }

@@ -4,8 +4,11 @@ import dev.ember.gguf.GgufFile;
 import dev.ember.tokenizer.Tokenizer;
 import dev.ember.tokenizer.Tokenizers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +24,9 @@ import java.util.concurrent.Callable;
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = "Tokenize text with a GGUF file's tokenizer, as llama-tokenize does.")
 final class TokenizeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = {"-m", "--model"}, required = true, description = "GGUF file (a vocab-only file will do)")
     Path model;
 
@@ -49,13 +55,17 @@ final class TokenizeCommand implements Callable<Integer> {
                 Map<String, Object> root = new LinkedHashMap<>();
                 root.put("tokens", ids);
                 root.put("pieces", pieces);
-                System.out.println(Json.write(root));
+                out().println(Json.write(root));
             } else {
                 for (int i = 0; i < ids.length; i++) {
-                    System.out.printf("%6d -> '%s'%n", ids[i], pieces.get(i));
+                    out().printf("%6d -> '%s'%n", ids[i], pieces.get(i));
                 }
             }
         }
         return 0;
+    }
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
     }
 }
