@@ -41,8 +41,10 @@ public final class EmberCli {
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
             CommandLine cmd = ex.getCommandLine();
-            cmd.getErr().println("ember: " + ex.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName()
-                    + " --help')");
+            // an unknown flag usually also leaves a required option missing: name the typo, not the symptom
+            String message = cmd.getUnmatchedArguments().isEmpty() ? ex.getMessage()
+                    : "unknown option or argument: " + String.join(" ", cmd.getUnmatchedArguments());
+            cmd.getErr().println("ember: " + message + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
             return EXIT_USAGE;
         });
         cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> {

@@ -102,7 +102,8 @@ class CliTest {
     void badFlagsExitTwoWithAHint() {
         Run r = run("inspect", "--modle", "x");
         assertEquals(2, r.status());
-        assertTrue(r.err().startsWith("ember: "), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("ember: unknown option or argument: --modle"), r.err());
         assertTrue(r.err().contains("--help"), r.err());
         assertEquals(2, run("no-such-command").status());
         assertEquals(2, run("inspect").status(), "--model is required");
