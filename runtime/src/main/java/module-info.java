@@ -6,10 +6,13 @@
 module dev.ember.runtime {
     requires org.agrona;
 
+    uses dev.ember.kernel.KernelProvider;
+
     exports dev.ember;
     exports dev.ember.tensor;
     exports dev.ember.tensor.quant;
     exports dev.ember.gguf;
+    exports dev.ember.kernel;
     exports dev.ember.model;
     exports dev.ember.tokenizer;
 }

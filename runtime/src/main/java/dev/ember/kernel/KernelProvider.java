@@ -1,0 +1,20 @@
+package dev.ember.kernel;
+
+/**
+ * A kernel implementation, found through {@code ServiceLoader}. The best available provider (highest
+ * {@link #priority()}) is chosen once, when a model loads, unless {@code ember.kernels} (or the
+ * {@code --kernels} flag) names one. A provider that cannot run here says why and how to fix it.
+ */
+public interface KernelProvider {
+    /** @return the name used to select it: "scalar", "simd", "native" */
+    String name();
+
+    /** @return higher wins the default choice: native 30 > simd 20 > scalar 0 */
+    int priority();
+
+    /** @return null if usable here, else one line saying why not and how to fix it */
+    String unavailableReason();
+
+    /** @return a new per-session instance that splits its work over {@code pool} */
+    Kernels create(WorkerPool pool);
+}

@@ -1,0 +1,76 @@
+package dev.ember.kernel;
+
+import dev.ember.tensor.Tensor;
+
+/**
+ * The primitive operations of a forward pass, behind one small interface so that the scalar
+ * reference, the Vector API and the native kernels are interchangeable. The model calls only these.
+ *
+ * <p>Conventions. A weight {@link Tensor} {@code w} is 2-D in ggml order {@code [cols, rows]}: row
+ * {@code r} holds {@code cols = w.shape().rowLength()} values in the tensor's block format. Vectors are
+ * {@code float[]} with an offset; a batch of {@code n} vectors of length {@code d} is one array laid out
+ * {@code (n, d)} row-major. Outputs never alias inputs unless a method says so.
+ *
+ * <p>An instance belongs to one session: it owns scratch (quantized activations, attention scores)
+ * that it sizes on first use and reuses, so no call allocates once warm. It is not thread-safe; it
+ * splits its work over the shared {@link WorkerPool} it was created with. Quantized weights are
+ * multiplied as llama.cpp does: the activation is first quantized to the weight type's
+ * {@link ActivationQuantizer vec-dot type} (Q8_0, Q8_1, Q8_K, F16 or BF16), then dotted block by block.
+ *
+ * <pre>
+ * Kernels k = KernelSelection.select().create(pool);
+ * k.rmsnorm(xb, 0, x, 0, attnNorm, dim, eps);
+ * k.matvec(wq, xb, 0, q, 0);
+ * </pre>
+ */
+public interface Kernels {
+    /** @return the implementation's name ("scalar", "simd", "native"), reported in every result */
+    String name();
+
+    /** @return the number of threads this instance splits work over */
+    int threads();
+
+    /** {@code y[yOff + r] = dot(w[r], x[xOff ..])} for every row r: a decode step's matrix-vector product. */
+    void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff);
+
+    /**
+     * {@code y[b*rows + r] = dot(w[r], x[b*cols ..])} for {@code b < batch}: prefill's matrix product, reading
+     * each block of weights once for the whole batch. x is (batch, cols), y is (batch, rows).
+     */
+    void matmul(Tensor w, float[] x, int batch, float[] y);
+
+    /** {@code y[i] = dot(w[rows[i]], x[xOff ..])} for {@code i < count}: only the listed rows (sparse FFN). */
+    void matvecRows(Tensor w, int[] rows, int count, float[] x, int xOff, float[] y);
+
+    /**
+     * {@code y[yOff + j] += sum_i a[i] * w[rows[i]][j]} for {@code i < count}: a weighted sum of rows of a
+     * neuron-major matrix (row = neuron), the sparse FFN's down projection. a is indexed like rows.
+     */
+    void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff);
+
+    /** {@code out = x / sqrt(mean(x^2) + eps) * weight} over n values; out may alias x. */
+    void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps);
+
+    /** In-place softmax over {@code x[off .. off+n)}, max-subtracted. */
+    void softmax(float[] x, int off, int n);
+
+    /**
+     * In-place rotary embedding of {@code heads} heads of {@code headSize} at {@code x[off ..]}: the first
+     * {@code ropeDim} dims of each head are rotated by the angles whose cos/sin are {@code cos[tableOff ..
+     * tableOff + ropeDim/2)}. Normal (llama) style rotates pairs (2i, 2i+1); NeoX style pairs (i, i + ropeDim/2).
+     */
+    void rope(float[] x, int off, int heads, int headSize, int ropeDim, float[] cos, float[] sin, int tableOff,
+              boolean neox);
+
+    /** {@code gate[off+i] = act(gate[off+i]) * up[off+i]} for {@code i < n}: the gated FFN product. */
+    void gatedActivation(Activation act, float[] gate, float[] up, int off, int n);
+
+    /**
+     * Causal multi-head attention of one query position over a layer's cache: for head h (using KV head
+     * {@code h / (heads / kvHeads)}), scores over positions {@code 0 .. positions-1} scaled by
+     * {@code 1/sqrt(headSize)}, softmax, weighted sum of values into {@code out[outOff + h*headSize ..]}.
+     * keys and values are (contextLength, kvDim) position-major, starting at {@code cacheOff}.
+     */
+    void attention(float[] q, int qOff, float[] keys, float[] values, int cacheOff, int kvDim, int heads,
+                   int kvHeads, int headSize, int positions, float[] out, int outOff);
+}
