@@ -17,6 +17,13 @@ import dev.ember.tensor.Tensor;
  * multiplied as llama.cpp does: the activation is first quantized to the weight type's
  * {@link ActivationQuantizer vec-dot type} (Q8_0, Q8_1, Q8_K, F16 or BF16), then dotted block by block.
  *
+ * <p>Guarantees every implementation keeps (the conformance test checks them): results do not depend on
+ * the number of threads; {@code matvecRows} gives, bit for bit, the listed rows of {@code matvec} (so a
+ * sparse FFN that keeps every neuron equals the dense one); {@code matmul} with a batch of 1 equals
+ * {@code matvec}. Weight types: those of {@link ActivationQuantizer#supported()}; others throw
+ * {@link dev.ember.EmberException}. Index arguments are checked: out-of-range offsets, lengths and row ids
+ * throw {@link IndexOutOfBoundsException} before anything is written.
+ *
  * <pre>
  * Kernels k = KernelSelection.select().create(pool);
  * k.rmsnorm(xb, 0, x, 0, attnNorm, dim, eps);
@@ -30,46 +37,65 @@ public interface Kernels {
     /** @return the number of threads this instance splits work over */
     int threads();
 
-    /** {@code y[yOff + r] = dot(w[r], x[xOff ..])} for every row r: a decode step's matrix-vector product. */
+    /**
+     * {@code y[yOff + r] = dot(w[r], x[xOff .. xOff + cols))} for every row r: a decode step's matrix-vector
+     * product. x is converted to the weight's vec-dot type once per call. y must not overlap x.
+     */
     void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff);
 
     /**
      * {@code y[b*rows + r] = dot(w[r], x[b*cols ..])} for {@code b < batch}: prefill's matrix product, reading
-     * each block of weights once for the whole batch. x is (batch, cols), y is (batch, rows).
+     * each block of weights once for the whole batch. x is (batch, cols), y is (batch, rows), from index 0;
+     * they must not overlap. Each token's row is what {@link #matvec} computes for that token alone.
      */
     void matmul(Tensor w, float[] x, int batch, float[] y);
 
-    /** {@code y[i] = dot(w[rows[i]], x[xOff ..])} for {@code i < count}: only the listed rows (sparse FFN). */
+    /**
+     * {@code y[i] = dot(w[rows[i]], x[xOff ..])} for {@code i < count}: only the listed rows (sparse FFN), in any
+     * order, repeats allowed; entries of rows past count are ignored. y is (count), from index 0.
+     */
     void matvecRows(Tensor w, int[] rows, int count, float[] x, int xOff, float[] y);
 
     /**
      * {@code y[yOff + j] += sum_i a[i] * w[rows[i]][j]} for {@code i < count}: a weighted sum of rows of a
-     * neuron-major matrix (row = neuron), the sparse FFN's down projection. a is indexed like rows.
+     * neuron-major matrix (row = neuron), the sparse FFN's down projection. a is indexed like rows. Each row is
+     * dequantized exactly and added in float, in list order; y (cols values from yOff) must not overlap a.
      */
     void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff);
 
-    /** {@code out = x / sqrt(mean(x^2) + eps) * weight} over n values; out may alias x. */
+    /**
+     * {@code out = x / sqrt(mean(x^2) + eps) * weight} over n values (weight from index 0), as ggml: the sum
+     * of squares in double, the scale in float. out may be x at the same offset (in place).
+     */
     void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps);
 
-    /** In-place softmax over {@code x[off .. off+n)}, max-subtracted. */
+    /** In-place softmax over {@code x[off .. off+n)}, max-subtracted; exp in float, the sum in double. */
     void softmax(float[] x, int off, int n);
 
     /**
      * In-place rotary embedding of {@code heads} heads of {@code headSize} at {@code x[off ..]}: the first
      * {@code ropeDim} dims of each head are rotated by the angles whose cos/sin are {@code cos[tableOff ..
-     * tableOff + ropeDim/2)}. Normal (llama) style rotates pairs (2i, 2i+1); NeoX style pairs (i, i + ropeDim/2).
+     * tableOff + ropeDim/2)} (likewise sin), one angle per pair. Normal (llama) style rotates pairs (2i, 2i+1);
+     * NeoX style pairs (i, i + ropeDim/2). Dims from ropeDim to headSize are left as they are.
      */
     void rope(float[] x, int off, int heads, int headSize, int ropeDim, float[] cos, float[] sin, int tableOff,
               boolean neox);
 
-    /** {@code gate[off+i] = act(gate[off+i]) * up[off+i]} for {@code i < n}: the gated FFN product. */
+    /**
+     * {@code gate[off+i] = act(gate[off+i]) * up[off+i]} for {@code i < n}: the gated FFN product, in place in
+     * gate; the activation in float as ggml's scalar code (SiLU: x / (1 + exp(-x))).
+     */
     void gatedActivation(Activation act, float[] gate, float[] up, int off, int n);
 
     /**
      * Causal multi-head attention of one query position over a layer's cache: for head h (using KV head
      * {@code h / (heads / kvHeads)}), scores over positions {@code 0 .. positions-1} scaled by
      * {@code 1/sqrt(headSize)}, softmax, weighted sum of values into {@code out[outOff + h*headSize ..]}.
-     * keys and values are (contextLength, kvDim) position-major, starting at {@code cacheOff}.
+     * keys and values are (contextLength, kvDim) position-major, starting at {@code cacheOff}; KV head g's
+     * values are at {@code [g*headSize, (g+1)*headSize)} of a position. q and out are (heads, headSize) from
+     * their offsets; out must not overlap q, keys or values. Positions are all attended: causality is the
+     * caller's (pass positions = pos + 1). Scores and weighted sums are F32 dots (double sums), as llama.cpp's
+     * attention with an F32 cache and without flash attention.
      */
     void attention(float[] q, int qOff, float[] keys, float[] values, int cacheOff, int kvDim, int heads,
                    int kvHeads, int headSize, int positions, float[] out, int outOff);

@@ -52,4 +52,17 @@ public final class BF16 {
             put(dst, offset + 2L * i, src[srcOff + i]);
         }
     }
+
+    /**
+     * The dot product of n bfloat16s at byte {@code wOff} of {@code w} with n bfloat16s (the activation
+     * rounded to BF16) at byte {@code aOff} of {@code a}, as ggml's scalar {@code ggml_vec_dot_bf16}: products
+     * in float (exact), summed in double, rounded to float at the end.
+     */
+    public static float dot(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += get(w, wOff + 2L * i) * get(a, aOff + 2L * i);
+        }
+        return (float) sum;
+    }
 }

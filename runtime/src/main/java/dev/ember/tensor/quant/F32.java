@@ -19,4 +19,17 @@ public final class F32 {
     public static void quantizeRow(float[] src, int srcOff, MemorySegment dst, long offset, int n) {
         MemorySegment.copy(src, srcOff, dst, BlockMath.LE_FLOAT, offset, n);
     }
+
+    /**
+     * The dot product of n floats at byte {@code wOff} of {@code w} with n floats at byte {@code aOff} of
+     * {@code a}, as ggml's scalar {@code ggml_vec_dot_f32}: each product rounded to float, the sum kept in
+     * double ({@code ggml_float}) and rounded to float at the end.
+     */
+    public static float dot(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += w.get(BlockMath.LE_FLOAT, wOff + 4L * i) * a.get(BlockMath.LE_FLOAT, aOff + 4L * i);
+        }
+        return (float) sum;
+    }
 }

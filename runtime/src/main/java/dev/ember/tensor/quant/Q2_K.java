@@ -50,4 +50,41 @@ public final class Q2_K {
             }
         }
     }
+
+    /**
+     * The dot product of n values (a multiple of 256) of Q2_K weights at byte {@code wOff} of {@code w} with
+     * a {@link Q8_K} activation at byte {@code aOff} of {@code a}, as ggml's
+     * {@code ggml_vec_dot_q2_K_q8_K_generic}: per super-block the exact integer sums of sc * q * qa and of
+     * m * bsum, then {@code dall * isum - dmin * summs} with dall = da * d and dmin = da * dmin, in float.
+     */
+    public static float dot(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
+        float sum = 0f;
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            long wb = wOff + (long) b * BLOCK_BYTES;
+            long ab = aOff + (long) b * Q8_K.BLOCK_BYTES;
+            int summs = 0;
+            for (int s = 0; s < 16; s++) {
+                summs += Q8_K.bsum(a, ab, s) * (BlockMath.u8(w, wb + s) >>> 4);
+            }
+            float da = Q8_K.d(a, ab);
+            float dall = da * F16.get(w, wb + 80);
+            float dmin = da * F16.get(w, wb + 82);
+            int isum = 0;
+            for (int half = 0; half < 2; half++) {
+                for (int k = 0; k < 4; k++) {
+                    for (int sub = 0; sub < 2; sub++) {
+                        int sc = BlockMath.u8(w, wb + 8 * half + 2 * k + sub) & 0xF;
+                        int isuml = 0;
+                        for (int l = 0; l < 16; l++) {
+                            int q = BlockMath.u8(w, wb + 16 + 32 * half + 16 * sub + l) >>> 2 * k & 3;
+                            isuml += Q8_K.q(a, ab, 128 * half + 32 * k + 16 * sub + l) * q;
+                        }
+                        isum += sc * isuml;
+                    }
+                }
+            }
+            sum += dall * isum - dmin * summs;
+        }
+        return sum;
+    }
 }

@@ -62,4 +62,26 @@ public final class Q4_0 {
             }
         }
     }
+
+    /**
+     * The dot product of n values (a multiple of 32) of Q4_0 weights at byte {@code wOff} of {@code w} with
+     * a {@link Q8_0} activation at byte {@code aOff} of {@code a}, as ggml's
+     * {@code ggml_vec_dot_q4_0_q8_0_generic}: per block the exact integer sum, times dw, times da, in float.
+     */
+    public static float dot(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
+        float sum = 0f;
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            long wb = wOff + (long) b * BLOCK_BYTES;
+            long ab = aOff + (long) b * Q8_0.BLOCK_BYTES;
+            int sumi0 = 0;
+            int sumi1 = 0;
+            for (int j = 0; j < BLOCK_SIZE / 2; j++) {
+                int q = BlockMath.u8(w, wb + 2 + j);
+                sumi0 += ((q & 0x0F) - 8) * BlockMath.s8(a, ab + 2 + j);
+                sumi1 += ((q >>> 4) - 8) * BlockMath.s8(a, ab + 2 + BLOCK_SIZE / 2 + j);
+            }
+            sum += (sumi0 + sumi1) * F16.get(w, wb) * F16.get(a, ab);
+        }
+        return sum;
+    }
 }

@@ -66,4 +66,27 @@ public final class Q4_1 {
             }
         }
     }
+
+    /**
+     * The dot product of n values (a multiple of 32) of Q4_1 weights at byte {@code wOff} of {@code w} with
+     * a {@link Q8_1} activation at byte {@code aOff} of {@code a}, as ggml's
+     * {@code ggml_vec_dot_q4_1_q8_1_generic}: per block (dw * da) * sum(qw * qa) + m * s, accumulated in
+     * float. The minimum's share uses the activation's stored s, so it carries s's rounding to half.
+     */
+    public static float dot(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
+        float sum = 0f;
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            long wb = wOff + (long) b * BLOCK_BYTES;
+            long ab = aOff + (long) b * Q8_1.BLOCK_BYTES;
+            int sumi0 = 0;
+            int sumi1 = 0;
+            for (int j = 0; j < BLOCK_SIZE / 2; j++) {
+                int q = BlockMath.u8(w, wb + 4 + j);
+                sumi0 += (q & 0x0F) * BlockMath.s8(a, ab + 4 + j);
+                sumi1 += (q >>> 4) * BlockMath.s8(a, ab + 4 + BLOCK_SIZE / 2 + j);
+            }
+            sum += F16.get(w, wb) * F16.get(a, ab) * (sumi0 + sumi1) + F16.get(w, wb + 2) * F16.get(a, ab + 2);
+        }
+        return sum;
+    }
 }

@@ -156,4 +156,57 @@ public final class Q4_K {
         F16.put(dst, block, maxScale / 63f);
         F16.put(dst, block + 2, maxMin / 63f);
     }
+
+    /**
+     * The dot product of n values (a multiple of 256) of Q4_K weights at byte {@code wOff} of {@code w} with
+     * a {@link Q8_K} activation at byte {@code aOff} of {@code a}, as ggml's
+     * {@code ggml_vec_dot_q4_K_q8_K_generic}: eight integer lanes of scale * q * qa (lane l takes the values
+     * whose index is l mod 8), each scaled by d * da into its own float sum across super-blocks; the mins'
+     * share, dmin * da * sum(bsum * m), is subtracted from a separate float sum per super-block; the eight
+     * lane sums are added to it in lane order at the end.
+     */
+    public static float dot(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
+        float sum = 0f;
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            long wb = wOff + (long) b * BLOCK_BYTES;
+            long ab = aOff + (long) b * Q8_K.BLOCK_BYTES;
+            float da = Q8_K.d(a, ab);
+            float d = F16.get(w, wb) * da;
+            s0 += d * lane(w, wb, a, ab, 0);
+            s1 += d * lane(w, wb, a, ab, 1);
+            s2 += d * lane(w, wb, a, ab, 2);
+            s3 += d * lane(w, wb, a, ab, 3);
+            s4 += d * lane(w, wb, a, ab, 4);
+            s5 += d * lane(w, wb, a, ab, 5);
+            s6 += d * lane(w, wb, a, ab, 6);
+            s7 += d * lane(w, wb, a, ab, 7);
+            float dmin = F16.get(w, wb + 2) * da;
+            sum -= dmin * minSum(w, wb, a, ab);
+        }
+        return sum + s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
+    }
+
+    /** @return the exact sum over values j = l mod 8 of scale * q * qa, for one super-block */
+    private static int lane(MemorySegment w, long wb, MemorySegment a, long ab, int l) {
+        int sum = 0;
+        for (int s = 0; s < 8; s++) { // sub-block s: values 32s .. 32s + 31, one scale
+            int sc = scale(w, wb + 4, s);
+            for (int j = 32 * s + l; j < 32 * s + 32; j += 8) {
+                int q = BlockMath.u8(w, wb + 16 + 32 * (j / 64) + j % 32);
+                q = j % 64 < 32 ? q & 0xF : q >>> 4;
+                sum += sc * (Q8_K.q(a, ab, j) * q);
+            }
+        }
+        return sum;
+    }
+
+    /** @return sum over the 16 groups of 16 activation values of bsum * (the group's sub-block min) */
+    static int minSum(MemorySegment w, long wb, MemorySegment a, long ab) {
+        int sum = 0;
+        for (int g = 0; g < 16; g++) {
+            sum += Q8_K.bsum(a, ab, g) * min(w, wb + 4, g / 2);
+        }
+        return sum;
+    }
 }

@@ -67,4 +67,29 @@ public final class Q5_0 {
             dst.set(BlockMath.LE_INT, block + 2, qh);
         }
     }
+
+    /**
+     * The dot product of n values (a multiple of 32) of Q5_0 weights at byte {@code wOff} of {@code w} with
+     * a {@link Q8_0} activation at byte {@code aOff} of {@code a}, as ggml's
+     * {@code ggml_vec_dot_q5_0_q8_0_generic}: per block (dw * da) * (exact integer sum), in float.
+     */
+    public static float dot(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
+        float sum = 0f;
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            long wb = wOff + (long) b * BLOCK_BYTES;
+            long ab = aOff + (long) b * Q8_0.BLOCK_BYTES;
+            int qh = w.get(BlockMath.LE_INT, wb + 2);
+            int sumi0 = 0;
+            int sumi1 = 0;
+            for (int j = 0; j < BLOCK_SIZE / 2; j++) {
+                int q = BlockMath.u8(w, wb + 6 + j);
+                int x0 = ((q & 0x0F) | (qh >>> j & 1) << 4) - 16;
+                int x1 = ((q >>> 4) | (qh >>> (j + 16) & 1) << 4) - 16;
+                sumi0 += x0 * BlockMath.s8(a, ab + 2 + j);
+                sumi1 += x1 * BlockMath.s8(a, ab + 2 + BLOCK_SIZE / 2 + j);
+            }
+            sum += F16.get(w, wb) * F16.get(a, ab) * (sumi0 + sumi1);
+        }
+        return sum;
+    }
 }

@@ -110,4 +110,51 @@ public final class Q6_K {
             }
         }
     }
+
+    /**
+     * The dot product of n values (a multiple of 256) of Q6_K weights at byte {@code wOff} of {@code w} with
+     * a {@link Q8_K} activation at byte {@code aOff} of {@code a}, as ggml's
+     * {@code ggml_vec_dot_q6_K_q8_K_generic}: eight integer lanes of sc * (q - 32) * qa (lane l takes the
+     * values whose index is l mod 8), each scaled by d * da into its own float sum across super-blocks; the
+     * eight sums are added in lane order at the end.
+     */
+    public static float dot(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+        for (int b = 0; b < n / BLOCK_SIZE; b++) {
+            long wb = wOff + (long) b * BLOCK_BYTES;
+            long ab = aOff + (long) b * Q8_K.BLOCK_BYTES;
+            float d = F16.get(w, wb + 208) * Q8_K.d(a, ab);
+            s0 += d * lane(w, wb, a, ab, 0);
+            s1 += d * lane(w, wb, a, ab, 1);
+            s2 += d * lane(w, wb, a, ab, 2);
+            s3 += d * lane(w, wb, a, ab, 3);
+            s4 += d * lane(w, wb, a, ab, 4);
+            s5 += d * lane(w, wb, a, ab, 5);
+            s6 += d * lane(w, wb, a, ab, 6);
+            s7 += d * lane(w, wb, a, ab, 7);
+        }
+        return 0f + s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7;
+    }
+
+    /** @return the exact sum over values j = l mod 8 of sc * (q - 32) * qa, for one super-block */
+    private static int lane(MemorySegment w, long wb, MemorySegment a, long ab, int l) {
+        int sum = 0;
+        for (int s = 0; s < 16; s++) { // sub-block s: values 16s .. 16s + 15, one signed scale
+            int sc = BlockMath.s8(w, wb + 192 + s);
+            sum += sc * (Q8_K.q(a, ab, 16 * s + l) * quant(w, wb, 16 * s + l)
+                    + Q8_K.q(a, ab, 16 * s + 8 + l) * quant(w, wb, 16 * s + 8 + l));
+        }
+        return sum;
+    }
+
+    /** @return value j (0..255) of the super-block at {@code wb} as a signed level -32..31 */
+    private static int quant(MemorySegment w, long wb, int j) {
+        int h = j / 128;
+        int k = j % 128 / 32;
+        int i = j % 32;
+        int low = BlockMath.u8(w, wb + 64 * h + 32 * (k & 1) + i);
+        low = k < 2 ? low & 0xF : low >>> 4;
+        int high = BlockMath.u8(w, wb + 128 + 32 * h + i) >>> 2 * k & 3;
+        return (low | high << 4) - 32;
+    }
 }

@@ -68,4 +68,19 @@ public final class Q8_K {
             dst.set(BlockMath.LE_FLOAT, block, 1f / iscale);
         }
     }
+
+    /** @return the float32 scale d of the super-block at byte {@code block} */
+    static float d(MemorySegment src, long block) {
+        return src.get(BlockMath.LE_FLOAT, block);
+    }
+
+    /** @return quant {@code j} (0..255) of the super-block at byte {@code block} */
+    static int q(MemorySegment src, long block, int j) {
+        return BlockMath.s8(src, block + 4 + j);
+    }
+
+    /** @return bsums[g]: the sum of quants 16g .. 16g + 15 of the super-block at byte {@code block} */
+    static int bsum(MemorySegment src, long block, int g) {
+        return src.get(BlockMath.LE_SHORT, block + 4 + BLOCK_SIZE + 2L * g);
+    }
 }

@@ -1,0 +1,302 @@
+package dev.ember.kernel;
+
+import dev.ember.tensor.GgmlType;
+import dev.ember.tensor.Tensor;
+import dev.ember.tensor.quant.Dequantize;
+import dev.ember.tensor.quant.RowDequantizer;
+import dev.ember.tensor.quant.RowDot;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The reference implementation of {@link Kernels}: plain Java, numerically what llama.cpp's CPU backend
+ * computes in its generic (non-SIMD) code, and the oracle the SIMD and native kernels are tested against.
+ * The block math lives in the format classes of {@code dev.ember.tensor.quant} ({@code Q4_0.dot} etc.);
+ * this class converts activations ({@link ActivationQuantizer}), splits rows over the {@link WorkerPool} and
+ * holds the float ops ({@link FloatOps}).
+ *
+ * <p>Each parallel op has a preallocated task object whose fields carry the call's arguments, so a warm
+ * call allocates nothing. Results do not depend on the number of threads: a row (or head, or column) is
+ * always computed by one thread in one order.
+ */
+public final class ScalarKernels implements Kernels {
+    /** Below this many multiply-adds an op runs on the calling thread: waking workers would cost more. */
+    private static final long MIN_PARALLEL_WORK = 1 << 15;
+
+    private final WorkerPool pool;
+    private final ActivationQuantizer activations = new ActivationQuantizer();
+    private final RowsTask rowsTask = new RowsTask();
+    private final AccumulateTask accumulateTask = new AccumulateTask();
+    private final AttentionTask attentionTask = new AttentionTask();
+
+    /** @param pool the threads to split work over; shared, not owned (closing it is the caller's job) */
+    public ScalarKernels(WorkerPool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public int threads() {
+        return pool.threads();
+    }
+
+    @Override
+    public void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
+        int rows = rows(w);
+        int cols = cols(w);
+        Checks.range("x", x, xOff, cols);
+        Checks.range("y", y, yOff, rows);
+        multiply(w, x, xOff, 1, y, yOff, null, rows);
+    }
+
+    @Override
+    public void matmul(Tensor w, float[] x, int batch, float[] y) {
+        int rows = rows(w);
+        int cols = cols(w);
+        Checks.range("x", x, 0, Math.multiplyExact(batch, cols));
+        Checks.range("y", y, 0, Math.multiplyExact(batch, rows));
+        multiply(w, x, 0, batch, y, 0, null, rows);
+    }
+
+    @Override
+    public void matvecRows(Tensor w, int[] rows, int count, float[] x, int xOff, float[] y) {
+        int cols = cols(w);
+        Checks.range("x", x, xOff, cols);
+        Checks.range("y", y, 0, count);
+        Checks.rowIds(w, rows, count);
+        multiply(w, x, xOff, 1, y, 0, rows, count);
+    }
+
+    /** Converts x once, then dots every (listed) row with every one of the batch's vectors. */
+    private void multiply(Tensor w, float[] x, int xOff, int batch, float[] y, int yOff, int[] ids, int count) {
+        ActivationQuantizer.Pairing p = ActivationQuantizer.pairing(w.type());
+        int cols = cols(w);
+        RowsTask t = rowsTask;
+        t.dot = p.dot();
+        t.weights = w.data();
+        t.rowBytes = w.rowBytes();
+        t.act = activations.quantize(p, x, xOff, cols, batch);
+        t.actBytes = p.activationBytes(cols);
+        t.cols = cols;
+        t.batch = batch;
+        t.ids = ids;
+        t.y = y;
+        t.yOff = yOff;
+        t.yStride = ids == null ? count : 0;
+        parallel(t, count, (long) count * cols * batch);
+        t.clear();
+    }
+
+    @Override
+    public void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff) {
+        int cols = cols(w);
+        Checks.range("a", a, 0, count);
+        Checks.range("y", y, yOff, cols);
+        Checks.rowIds(w, rows, count);
+        ActivationQuantizer.pairing(w.type()); // the same types as the products, refused the same way
+        AccumulateTask t = accumulateTask;
+        t.decode = Dequantize.of(w.type());
+        t.type = w.type();
+        t.weights = w.data();
+        t.rowBytes = w.rowBytes();
+        t.ids = rows;
+        t.a = a;
+        t.count = count;
+        t.y = y;
+        t.yOff = yOff;
+        t.row = t.row != null && t.row.length >= cols ? t.row : new float[cols];
+        parallel(t, cols / w.type().blockSize(), (long) count * cols);
+        t.clear();
+    }
+
+    @Override
+    public void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
+        Checks.range("x", x, xOff, n);
+        Checks.range("out", out, outOff, n);
+        Checks.range("weight", weight, 0, n);
+        FloatOps.rmsnorm(out, outOff, x, xOff, weight, n, eps);
+    }
+
+    @Override
+    public void softmax(float[] x, int off, int n) {
+        Checks.range("x", x, off, n);
+        FloatOps.softmax(x, off, n);
+    }
+
+    @Override
+    public void rope(float[] x, int off, int heads, int headSize, int ropeDim, float[] cos, float[] sin,
+                     int tableOff, boolean neox) {
+        if (ropeDim > headSize || ropeDim % 2 != 0) {
+            throw new IllegalArgumentException("rope dims " + ropeDim + " must be even and <= head size " + headSize);
+        }
+        Checks.range("x", x, off, Math.multiplyExact(heads, headSize));
+        Checks.range("cos", cos, tableOff, ropeDim / 2);
+        Checks.range("sin", sin, tableOff, ropeDim / 2);
+        FloatOps.rope(x, off, heads, headSize, ropeDim, cos, sin, tableOff, neox);
+    }
+
+    @Override
+    public void gatedActivation(Activation act, float[] gate, float[] up, int off, int n) {
+        Checks.range("gate", gate, off, n);
+        Checks.range("up", up, off, n);
+        FloatOps.gated(act, gate, up, off, n);
+    }
+
+    @Override
+    public void attention(float[] q, int qOff, float[] keys, float[] values, int cacheOff, int kvDim, int heads,
+                          int kvHeads, int headSize, int positions, float[] out, int outOff) {
+        if (kvHeads <= 0 || heads % kvHeads != 0 || kvHeads * headSize > kvDim) {
+            throw new IllegalArgumentException("attention: " + heads + " heads over " + kvHeads
+                    + " KV heads of size " + headSize + " do not fit kvDim " + kvDim);
+        }
+        Checks.range("q", q, qOff, Math.multiplyExact(heads, headSize));
+        Checks.range("out", out, outOff, Math.multiplyExact(heads, headSize));
+        Checks.range("keys", keys, cacheOff, Math.multiplyExact(positions, kvDim));
+        Checks.range("values", values, cacheOff, Math.multiplyExact(positions, kvDim));
+        AttentionTask t = attentionTask;
+        t.grow(heads * positions, heads * headSize);
+        t.q = q;
+        t.qOff = qOff;
+        t.keys = keys;
+        t.values = values;
+        t.cacheOff = cacheOff;
+        t.kvDim = kvDim;
+        t.group = heads / kvHeads;
+        t.headSize = headSize;
+        t.positions = positions;
+        t.out = out;
+        t.outOff = outOff;
+        parallel(t, heads, 2L * heads * positions * headSize);
+        t.clear();
+    }
+
+    private void parallel(WorkerPool.RangeTask task, int n, long work) {
+        if (work < MIN_PARALLEL_WORK) {
+            task.run(0, n);
+        } else {
+            pool.run(task, n);
+        }
+    }
+
+    private static int rows(Tensor w) {
+        return Checks.toInt(w, "rows", w.rows());
+    }
+
+    private static int cols(Tensor w) {
+        return Checks.toInt(w, "row length", w.shape().rowLength());
+    }
+
+    /** y[b*yStride + i] = dot(row ids[i] (or i), activation b): the rows of one matvec/matmul/matvecRows. */
+    private static final class RowsTask implements WorkerPool.RangeTask {
+        RowDot dot;
+        MemorySegment weights;
+        long rowBytes;
+        MemorySegment act;
+        long actBytes;
+        int cols;
+        int batch;
+        int[] ids;
+        float[] y;
+        int yOff;
+        int yStride;
+
+        @Override
+        public void run(int from, int to) {
+            for (int i = from; i < to; i++) {
+                long row = (ids == null ? i : ids[i]) * rowBytes;
+                // each weight row is read once and applied to the whole batch while it is in cache
+                for (int b = 0; b < batch; b++) {
+                    y[yOff + b * yStride + i] = dot.dot(weights, row, act, b * actBytes, cols);
+                }
+            }
+        }
+
+        void clear() {
+            weights = null;
+            act = null;
+            ids = null;
+            y = null;
+        }
+    }
+
+    /** y[j] += sum_i a[i] * w[ids[i]][j] over the columns of whole blocks [from, to). */
+    private static final class AccumulateTask implements WorkerPool.RangeTask {
+        RowDequantizer decode;
+        GgmlType type;
+        MemorySegment weights;
+        long rowBytes;
+        int[] ids;
+        float[] a;
+        int count;
+        float[] y;
+        int yOff;
+        float[] row; // (cols) one decoded row; each chunk writes only its own columns
+
+        @Override
+        public void run(int from, int to) {
+            int c0 = from * type.blockSize();
+            int c1 = to * type.blockSize();
+            long byteOff = (long) from * type.bytesPerBlock();
+            for (int i = 0; i < count; i++) {
+                decode.dequantizeRow(weights, ids[i] * rowBytes + byteOff, row, c0, c1 - c0);
+                float ai = a[i];
+                for (int j = c0; j < c1; j++) {
+                    y[yOff + j] += ai * row[j];
+                }
+            }
+        }
+
+        void clear() {
+            weights = null;
+            ids = null;
+            a = null;
+            y = null;
+        }
+    }
+
+    /** One head per item: scores, softmax, weighted sum of values. */
+    private static final class AttentionTask implements WorkerPool.RangeTask {
+        float[] q;
+        int qOff;
+        float[] keys;
+        float[] values;
+        int cacheOff;
+        int kvDim;
+        int group;
+        int headSize;
+        int positions;
+        float[] out;
+        int outOff;
+        float[] scores = new float[0];  // (heads, positions)
+        double[] sums = new double[0];  // (heads, headSize)
+
+        void grow(int scoreCount, int sumCount) {
+            // geometric growth: a long generation reallocates O(log positions) times, not once per token
+            if (scores.length < scoreCount) {
+                scores = new float[Math.max(scoreCount, 2 * scores.length)];
+            }
+            if (sums.length < sumCount) {
+                sums = new double[Math.max(sumCount, 2 * sums.length)];
+            }
+        }
+
+        @Override
+        public void run(int from, int to) {
+            for (int h = from; h < to; h++) {
+                FloatOps.attendHead(q, qOff + h * headSize, keys, values, cacheOff + h / group * headSize, kvDim,
+                        headSize, positions, scores, h * positions, sums, h * headSize, out, outOff + h * headSize);
+            }
+        }
+
+        void clear() {
+            q = null;
+            keys = null;
+            values = null;
+            out = null;
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package dev.ember.kernel;
+
+import dev.ember.SharedData;
+import dev.ember.gguf.GgufFile;
+import dev.ember.tensor.GgmlType;
+import dev.ember.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * What every {@link Kernels} implementation must compute, checked against {@link KernelOracle} (double sums
+ * over dequantized weights and the activation converted as llama.cpp converts it) on seeded random inputs of
+ * awkward sizes, for every supported weight type and 1, 2 and 3 threads. Kernel modules extend this class
+ * (it ships in runtime's test-jar) and supply {@link #create}. The float-op tests live in
+ * {@link FloatOpsConformanceTest}'s methods, which this class inherits.
+ *
+ * <p>Tolerances are relative to the sum of the magnitudes of an output's terms (see {@link Agreement}):
+ * they bound float rounding, so a wrong nibble, scale or lane fails by orders of magnitude.
+ */
+public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
+    /** F32, F16, BF16 weights: products rounded to float (exact for F16/BF16), sums in double. */
+    static final double MAX_DOT_ERROR_FLOAT = 1e-6;
+    /** Block formats: exact integer sums, then one float rounding per block scale and per block sum. */
+    static final double MAX_DOT_ERROR_BLOCK = 2e-5;
+    /** accumulateRows: y += a_i * row_i in float, one rounding per listed row. */
+    static final double MAX_ACCUMULATE_ERROR = 1e-5;
+
+    /** Weight types the kernels must multiply: every format Ember reads model weights in. */
+    static final List<GgmlType> WEIGHT_TYPES = List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0,
+            GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K,
+            GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+
+    static double tolerance(GgmlType type) {
+        return type.isQuantized() ? MAX_DOT_ERROR_BLOCK : MAX_DOT_ERROR_FLOAT;
+    }
+
+    /** (rows, cols) pairs: tails, single blocks, odd block counts, and one long row (4096 + a block). */
+    static int[][] shapes(GgmlType type) {
+        return switch (type.blockSize()) {
+            case 1 -> new int[][] {{1, 1}, {7, 7}, {31, 33}, {33, 255}, {255, 4096 + 3}};
+            case 32 -> new int[][] {{1, 32}, {7, 64}, {33, 288}, {255, 4096 + 32}};
+            default -> new int[][] {{1, 256}, {7, 512}, {33, 768}, {255, 4096 + 256}};
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void matvecMatchesTheOracle(GgmlType type) {
+        Random rng = new Random(1000 + type.ordinal());
+        for (int[] shape : shapes(type)) {
+            int rows = shape[0];
+            int cols = shape[1];
+            Tensor w = KernelOracle.randomWeights(type, rows, cols, rng);
+            float[][] deq = KernelOracle.dequantize(w);
+            int xOff = 5;
+            float[] x = KernelOracle.gaussian(rng, xOff + cols, 1.0);
+            if (cols >= 2 * type.blockSize() && type.isQuantized()) {
+                Arrays.fill(x, xOff + type.blockSize(), xOff + 2 * type.blockSize(), 0f); // an all-zero block
+            }
+            KernelOracle.Converted a = KernelOracle.convert(type, x, xOff, cols);
+            double[] expected = new double[rows];
+            double[] magnitude = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                double[] dm = KernelOracle.dot(type, w.row(r), deq[r], a);
+                expected[r] = dm[0];
+                magnitude[r] = dm[1];
+            }
+            float[] first = null;
+            for (int threads : THREADS) {
+                float[] y = new float[rows + 6];
+                Arrays.fill(y, 42f);
+                kernels(threads).matvec(w, x, xOff, y, 3);
+                String what = type + " matvec " + rows + "x" + cols + ", " + threads + " threads";
+                Agreement.assertClose(what, expected, magnitude, y, 3, tolerance(type));
+                assertEquals(42f, y[2], what + ": wrote before yOff");
+                assertEquals(42f, y[rows + 3], what + ": wrote past the last row");
+                if (first == null) {
+                    first = y;
+                } else {
+                    Agreement.assertIdentical(what + " vs 1 thread", first, y);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void matmulMatchesTheOracleForEveryToken(GgmlType type) {
+        Random rng = new Random(2000 + type.ordinal());
+        int[][] shapes = shapes(type);
+        int[][] cases = {{1, 0}, {3, 1}, {17, 2}, {3, shapes.length - 1}}; // (batch, shape index)
+        for (int[] c : cases) {
+            int batch = c[0];
+            int rows = shapes[c[1]][0];
+            int cols = shapes[c[1]][1];
+            Tensor w = KernelOracle.randomWeights(type, rows, cols, rng);
+            float[][] deq = KernelOracle.dequantize(w);
+            float[] x = KernelOracle.gaussian(rng, batch * cols, 1.0);
+            double[] expected = new double[batch * rows];
+            double[] magnitude = new double[batch * rows];
+            for (int b = 0; b < batch; b++) {
+                KernelOracle.Converted a = KernelOracle.convert(type, x, b * cols, cols);
+                for (int r = 0; r < rows; r++) {
+                    double[] dm = KernelOracle.dot(type, w.row(r), deq[r], a);
+                    expected[b * rows + r] = dm[0];
+                    magnitude[b * rows + r] = dm[1];
+                }
+            }
+            float[] first = null;
+            for (int threads : THREADS) {
+                float[] y = new float[batch * rows];
+                kernels(threads).matmul(w, x, batch, y);
+                String what = type + " matmul " + rows + "x" + cols + " batch " + batch + ", " + threads + " threads";
+                Agreement.assertClose(what, expected, magnitude, y, 0, tolerance(type));
+                if (first == null) {
+                    first = y;
+                } else {
+                    Agreement.assertIdentical(what + " vs 1 thread", first, y);
+                }
+            }
+            if (batch == 1) {
+                float[] single = new float[rows];
+                kernels(1).matvec(w, x, 0, single, 0);
+                Agreement.assertIdentical(type + " matmul with batch 1 vs matvec", single, first);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void matvecRowsEqualsTheListedRowsOfMatvec(GgmlType type) {
+        Random rng = new Random(3000 + type.ordinal());
+        int[][] shapes = shapes(type);
+        for (int s = 1; s < shapes.length - 1; s++) { // the long row adds nothing to a bit-for-bit comparison
+            int rows = shapes[s][0];
+            int cols = shapes[s][1];
+            Tensor w = KernelOracle.randomWeights(type, rows, cols, rng);
+            float[] x = KernelOracle.gaussian(rng, cols + 1, 1.0);
+            float[] all = new float[rows];
+            kernels(1).matvec(w, x, 1, all, 0);
+            int count = rows / 2 + 1;
+            int[] ids = new int[count + 3]; // unsorted, with repeats, and entries past count that must be ignored
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = i < count ? rng.nextInt(rows) : -1;
+            }
+            float[] expected = new float[count + 2];
+            for (int i = 0; i < count; i++) {
+                expected[i] = all[ids[i]];
+            }
+            expected[count] = 7f;
+            expected[count + 1] = 7f;
+            for (int threads : THREADS) {
+                float[] y = new float[count + 2];
+                Arrays.fill(y, 7f);
+                kernels(threads).matvecRows(w, ids, count, x, 1, y);
+                Agreement.assertIdentical(type + " matvecRows " + count + " of " + rows + "x" + cols + ", "
+                        + threads + " threads, vs matvec", expected, y);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void accumulateRowsMatchesTheOracle(GgmlType type) {
+        Random rng = new Random(4000 + type.ordinal());
+        for (int[] shape : shapes(type)) {
+            int rows = shape[0];
+            int cols = shape[1];
+            Tensor w = KernelOracle.randomWeights(type, rows, cols, rng);
+            float[][] deq = KernelOracle.dequantize(w);
+            int count = Math.min(40, rows + 2);
+            int[] ids = new int[count];
+            for (int i = 0; i < count; i++) {
+                ids[i] = rng.nextInt(rows); // repeats allowed: a row listed twice counts twice
+            }
+            float[] a = KernelOracle.gaussian(rng, count, 1.0);
+            int yOff = 2;
+            float[] y0 = KernelOracle.gaussian(rng, yOff + cols + 1, 0.5);
+            double[] expected = new double[cols];
+            double[] magnitude = new double[cols];
+            for (int j = 0; j < cols; j++) {
+                expected[j] = y0[yOff + j];
+                magnitude[j] = Math.abs(y0[yOff + j]);
+                for (int i = 0; i < count; i++) {
+                    expected[j] += (double) a[i] * deq[ids[i]][j];
+                    magnitude[j] += Math.abs((double) a[i] * deq[ids[i]][j]);
+                }
+            }
+            float[] first = null;
+            for (int threads : THREADS) {
+                float[] y = y0.clone();
+                kernels(threads).accumulateRows(w, ids, a, count, y, yOff);
+                String what = type + " accumulateRows " + count + " rows of " + rows + "x" + cols + ", " + threads
+                        + " threads";
+                Agreement.assertClose(what, expected, magnitude, y, yOff, MAX_ACCUMULATE_ERROR);
+                assertEquals(y0[yOff - 1], y[yOff - 1], what + ": wrote before yOff");
+                assertEquals(y0[yOff + cols], y[yOff + cols], what + ": wrote past the row");
+                if (first == null) {
+                    first = y;
+                } else {
+                    Agreement.assertIdentical(what + " vs 1 thread", first, y);
+                }
+            }
+        }
+    }
+
+    @Test
+    void theActivationPairingIsGgmls() {
+        assertEquals(new TreeMap<>(KernelOracle.VEC_DOT_TYPE).keySet(), ActivationQuantizer.supported());
+        for (GgmlType t : WEIGHT_TYPES) {
+            assertEquals(KernelOracle.VEC_DOT_TYPE.get(t), ActivationQuantizer.pairing(t).activation(), t.name());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "F16"})
+    void realModelMatvecEqualsMatmulOfOneToken(GgmlType type) {
+        // stories260K-q8_0: ffn_gate is Q8_0 (172 rows of 64), ffn_down F16 (64 rows of 172)
+        String name = type == GgmlType.Q8_0 ? "blk.0.ffn_gate.weight" : "blk.0.ffn_down.weight";
+        try (GgufFile file = GgufFile.open(SharedData.require("models/stories260K-q8_0.gguf"))) {
+            Tensor w = file.tensor(name);
+            assertEquals(type, w.type(), name);
+            int rows = (int) w.rows();
+            int cols = (int) w.shape().rowLength();
+            float[] x = KernelOracle.gaussian(new Random(7), cols, 1.0);
+            float[][] deq = KernelOracle.dequantize(w);
+            KernelOracle.Converted a = KernelOracle.convert(w.type(), x, 0, cols);
+            double[] expected = new double[rows];
+            double[] magnitude = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                double[] dm = KernelOracle.dot(w.type(), w.row(r), deq[r], a);
+                expected[r] = dm[0];
+                magnitude[r] = dm[1];
+            }
+            for (int threads : THREADS) {
+                float[] viaMatvec = new float[rows];
+                float[] viaMatmul = new float[rows];
+                kernels(threads).matvec(w, x, 0, viaMatvec, 0);
+                kernels(threads).matmul(w, x, 1, viaMatmul);
+                Agreement.assertIdentical(name + " matmul(batch 1) vs matvec, " + threads + " threads",
+                        viaMatvec, viaMatmul);
+                Agreement.assertClose(name + " matvec", expected, magnitude, viaMatvec, 0, tolerance(type));
+            }
+        }
+    }
+}
