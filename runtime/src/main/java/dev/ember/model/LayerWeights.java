@@ -1,0 +1,86 @@
+package dev.ember.model;
+
+import dev.ember.tensor.Tensor;
+
+/**
+ * One transformer block's tensors. Matrices are views of the mapped file, shaped (rows, cols) = ggml
+ * [cols, rows]: a matvec reads {@code rows} rows of {@code cols} values. Norm weights and biases are small and
+ * decoded to floats at load. Optional tensors are null when the architecture or file has none.
+ *
+ * <p>The FFN is {@code ffnDown · (act(ffnGate · x) ⊙ (ffnUp · x))}: neuron i owns row i of ffnGate and ffnUp and
+ * column i of ffnDown (which the sparsity module transposes to a neuron-major copy).
+ *
+ * @param attnNorm       attention RMSNorm weight (dim)
+ * @param attnQ          query projection (qDim, dim), qDim = heads * headSize
+ * @param attnK          key projection (kvDim, dim)
+ * @param attnV          value projection (kvDim, dim)
+ * @param attnOutput     attention output projection (dim, qDim)
+ * @param attnQBias      query bias (qDim), or null; required by qwen2, optional for llama
+ * @param attnKBias      key bias (kvDim), or null; as attnQBias
+ * @param attnVBias      value bias (kvDim), or null; as attnQBias
+ * @param attnOutputBias output projection bias (dim), or null; optional for llama
+ * @param attnQNorm      per-head query RMSNorm weight (headSize), or null; qwen3 only
+ * @param attnKNorm      per-head key RMSNorm weight (headSize), or null; qwen3 only
+ * @param ffnNorm        FFN RMSNorm weight (dim)
+ * @param ffnGate        gate projection W1 (ffnDim, dim)
+ * @param ffnUp          up projection W3 (ffnDim, dim)
+ * @param ffnDown        down projection W2 (dim, ffnDim)
+ */
+public record LayerWeights(float[] attnNorm, Tensor attnQ, Tensor attnK, Tensor attnV, Tensor attnOutput,
+                           float[] attnQBias, float[] attnKBias, float[] attnVBias, float[] attnOutputBias,
+                           float[] attnQNorm, float[] attnKNorm,
+                           float[] ffnNorm, Tensor ffnGate, Tensor ffnUp, Tensor ffnDown) {
+
+    /** What an architecture asks of a block beyond the common tensors. */
+    enum Extras {
+        /** No q/k norm; q/k/v/output biases used if the file has them (llama). */
+        OPTIONAL_BIASES,
+        /** q/k/v biases required, no output bias (qwen2). */
+        QKV_BIASES,
+        /** Per-head q/k RMSNorm required, no biases (qwen3). */
+        QK_NORM
+    }
+
+    /**
+     * Maps block {@code i}'s tensors, checking each shape against the config (llama.cpp's
+     * {@code load_arch_tensors} loop body for the llama family).
+     */
+    static LayerWeights load(TensorSource src, Config c, int i, Extras extras) {
+        TensorNames.Block b = TensorNames.block(i);
+        int dim = c.dim();
+        int qDim = c.qDim();
+        int kvDim = c.kvDim();
+        for (String bias : b.ffnBiases()) {
+            src.refuse(bias, "FFN biases");
+        }
+        float[] qBias = null;
+        float[] kBias = null;
+        float[] vBias = null;
+        float[] oBias = null;
+        float[] qNorm = null;
+        float[] kNorm = null;
+        switch (extras) {
+            case OPTIONAL_BIASES -> {
+                qBias = src.optionalVector(b.attnQBias(), qDim);
+                kBias = src.optionalVector(b.attnKBias(), kvDim);
+                vBias = src.optionalVector(b.attnVBias(), kvDim);
+                oBias = src.optionalVector(b.attnOutputBias(), dim);
+            }
+            case QKV_BIASES -> {
+                qBias = src.vector(b.attnQBias(), qDim);
+                kBias = src.vector(b.attnKBias(), kvDim);
+                vBias = src.vector(b.attnVBias(), kvDim);
+            }
+            case QK_NORM -> {
+                qNorm = src.vector(b.attnQNorm(), c.headSize());
+                kNorm = src.vector(b.attnKNorm(), c.headSize());
+            }
+        }
+        return new LayerWeights(src.vector(b.attnNorm(), dim),
+                src.matrix(b.attnQ(), dim, qDim), src.matrix(b.attnK(), dim, kvDim),
+                src.matrix(b.attnV(), dim, kvDim), src.matrix(b.attnOutput(), qDim, dim),
+                qBias, kBias, vBias, oBias, qNorm, kNorm,
+                src.vector(b.ffnNorm(), dim), src.matrix(b.ffnGate(), dim, c.ffnDim()),
+                src.matrix(b.ffnUp(), dim, c.ffnDim()), src.matrix(b.ffnDown(), c.ffnDim(), dim));
+    }
+}
