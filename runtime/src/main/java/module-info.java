@@ -7,6 +7,7 @@ module dev.ember.runtime {
     requires org.agrona;
 
     uses dev.ember.kernel.KernelProvider;
+    provides dev.ember.kernel.KernelProvider with dev.ember.kernel.ScalarKernelProvider;
 
     exports dev.ember;
     exports dev.ember.tensor;
@@ -15,4 +16,5 @@ module dev.ember.runtime {
     exports dev.ember.kernel;
     exports dev.ember.model;
     exports dev.ember.tokenizer;
+    exports dev.ember.sampling;
 }

@@ -1,6 +1,9 @@
 /**
- * Ember's public API: the top of the pipeline gguf -> tensor -> kernels -> model -> sampling ->
- * generate. For now it holds {@link dev.ember.EmberException}; {@code Model} and {@code Session}
- * arrive with the engine.
+ * Ember's public API, the top of the pipeline tensor -> gguf -> kernel -> model -> tokenizer/sampling
+ * -> generate -> here: {@link dev.ember.Model} (a loaded, shareable model), {@link dev.ember.Session}
+ * (one conversation and its KV cache), {@link dev.ember.GenerationRequest} in,
+ * {@link dev.ember.GenerationResult} out, text streamed through a {@link dev.ember.TokenListener}.
+ * Options are named objects with defaults ({@link dev.ember.LoadOptions},
+ * {@link dev.ember.SessionOptions}, {@link dev.ember.sampling.SamplerSpec}).
  */
 package dev.ember;

@@ -154,11 +154,4 @@ class CliTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("tokenizer.ggml.model"), r.err());
     }
-
-    @Test
-    void demoRunsWithoutAModel() {
-        Run r = run("demo");
-        assertEquals(0, r.status(), r.err());
-        assertTrue(r.out().contains("mapped it back"), r.out());
-    }
 }

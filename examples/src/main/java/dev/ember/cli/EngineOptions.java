@@ -1,0 +1,55 @@
+package dev.ember.cli;
+
+import dev.ember.EmberException;
+import dev.ember.LoadOptions;
+import dev.ember.Model;
+import dev.ember.SessionOptions;
+import dev.ember.kernel.KernelSelection;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+/** The flags every command that runs a model shares: threads, kernels, sparsity (a picocli mixin). */
+final class EngineOptions {
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", defaultValue = "0",
+            description = "threads per operation (default: every core)")
+    int threads;
+
+    @Option(names = "--kernels", paramLabel = "K",
+            description = "kernels: scalar, simd or native (default: the best available, or -Dember.kernels)")
+    String kernels;
+
+    @Option(names = "--sparsity", paramLabel = "SPEC", defaultValue = SessionOptions.DENSE,
+            description = "feed-forward sparsity (only 'none' for now)")
+    String sparsity;
+
+    /** @return the load options; a bad value is a usage error (exit 2) naming it */
+    LoadOptions loadOptions(CommandLine cmd) {
+        return checked(cmd, () -> {
+            LoadOptions options = LoadOptions.builder().threads(threads).kernels(kernels).build();
+            KernelSelection.select(options.kernels()); // an unknown or unusable name fails here, before loading
+            return options;
+        });
+    }
+
+    /** @return session options with this sparsity and the given context (0 = the model's, capped) */
+    SessionOptions sessionOptions(CommandLine cmd, int contextLength) {
+        return checked(cmd, () -> SessionOptions.builder().contextLength(contextLength).sparsity(sparsity).build());
+    }
+
+    /** @return the model at {@code path} */
+    static Model load(Path path, LoadOptions options) {
+        return Model.load(path, options);
+    }
+
+    /** Runs an option check, turning its EmberException into a usage error. */
+    static <T> T checked(CommandLine cmd, Supplier<T> check) {
+        try {
+            return check.get();
+        } catch (EmberException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage(), e);
+        }
+    }
+}

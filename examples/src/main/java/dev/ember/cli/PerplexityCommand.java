@@ -1,0 +1,101 @@
+package dev.ember.cli;
+
+import dev.ember.EmberException;
+import dev.ember.LoadOptions;
+import dev.ember.Model;
+import dev.ember.Perplexity;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ember perplexity}: a model's perplexity on a text with llama-perplexity's method, so the
+ * numbers compare with llama.cpp's (see {@link Perplexity}). One progress line per chunk on stderr.
+ */
+@Command(name = "perplexity", mixinStandardHelpOptions = true,
+        description = "Perplexity on a text file, computed as llama-perplexity does.")
+final class PerplexityCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file")
+    Path model;
+
+    @Option(names = {"-f", "--text-file"}, required = true, description = "the text to score (UTF-8)")
+    Path textFile;
+
+    @Option(names = {"-c", "--ctx"}, paramLabel = "N", defaultValue = "512",
+            description = "tokens per chunk; the second half of each is scored (default: ${DEFAULT-VALUE})")
+    int ctx;
+
+    @Option(names = "--json", description = "print one JSON object instead of text")
+    boolean json;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Override
+    public Integer call() {
+        CommandLine cmd = spec.commandLine();
+        if (ctx < 4) {
+            throw new CommandLine.ParameterException(cmd, "--ctx must be at least 4, got " + ctx);
+        }
+        LoadOptions loadOptions = engine.loadOptions(cmd);
+        engine.sessionOptions(cmd, ctx); // only 'none' runs for now: refuse others before the work
+        String text = readText(textFile);
+        PrintWriter err = cmd.getErr();
+        try (Model m = EngineOptions.load(model, loadOptions)) {
+            Perplexity.Result r = Perplexity.compute(m, text, ctx, (chunk, chunks, ppl) -> {
+                err.printf(Locale.ROOT, "perplexity: chunk %d/%d, running PPL %.4f%n", chunk, chunks, ppl);
+                err.flush();
+            });
+            PrintWriter out = cmd.getOut();
+            if (json) {
+                Map<String, Object> root = new LinkedHashMap<>();
+                root.put("ppl", r.perplexity());
+                root.put("ppl_stderr", r.standardError());
+                root.put("chunks", r.chunks());
+                root.put("ctx", ctx);
+                root.put("tokens_scored", r.tokensScored());
+                root.put("text_tokens", r.textTokens());
+                root.put("seconds", r.seconds());
+                root.put("kernels", m.kernels());
+                root.put("threads", m.threads());
+                root.put("sparsity", engine.sparsity);
+                out.println(Json.write(root));
+            } else {
+                out.printf(Locale.ROOT, "PPL = %.4f +/- %.5f (%d chunks of %d tokens, %d tokens scored of %d; "
+                                + "kernels %s, %d threads, %.2f s)%n", r.perplexity(), r.standardError(), r.chunks(),
+                        ctx, r.tokensScored(), r.textTokens(), m.kernels(), m.threads(), r.seconds());
+            }
+        }
+        return 0;
+    }
+
+    private static String readText(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new EmberException("text file not found: " + file);
+        }
+        try {
+            return Files.readString(file);
+        } catch (CharacterCodingException e) {
+            throw new EmberException("text file is not valid UTF-8: " + file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
