@@ -1,5 +1,7 @@
 package dev.ember.kernel;
 
+import org.agrona.concurrent.BackoffIdleStrategy;
+
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,10 +24,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * core that is slow (or shared with another process) simply claims fewer. The caller returns once every
  * chunk has completed; it does not wait for workers that never woke up. Nothing is allocated per run.
  *
- * <p>Between runs a worker spins for {@value #SPIN_NANOS} ns (the gap between two ops of a decode step),
- * then yields until {@value #YIELD_NANOS} ns, then parks until the next {@code run} unparks it. The spin
- * is bounded on purpose: on a CPU shared with other work, threads that busy-wait steal the cores the
- * other threads need, and the whole engine collapses instead of slowing down in proportion.
+ * <p>Between runs a worker idles with Agrona's {@link BackoffIdleStrategy}: {@value #MAX_SPINS} spins (the gap
+ * between two ops of a decode step is a few microseconds), then {@value #MAX_YIELDS} yields, then parks for
+ * {@value #MIN_PARK_NANOS} ns doubling up to {@value #MAX_PARK_NANOS} ns. {@code run} unparks a worker that
+ * announced it may park, and {@code parkNanos} returns at once on {@code unpark}, so a parked worker wakes
+ * promptly for the next op (each side writes its flag, then reads the other's, so no wake-up is lost); the
+ * timeout only makes an idle worker re-check now and then. The spin is bounded on purpose: on a CPU shared
+ * with other work, threads that busy-wait steal the cores the other threads need, and the whole engine
+ * collapses instead of slowing down in proportion. The caller waits for the last chunk with a strategy of its
+ * own, the same way.
  *
  * <p>Threads. {@code run} may be called from any thread; concurrent callers (two sessions) take turns on
  * a lock. A task that itself calls {@code run} (nested) runs that inner range inline instead of
@@ -39,10 +46,23 @@ public final class WorkerPool implements AutoCloseable {
         void run(int from, int to);
     }
 
-    /** How long an idle worker (or a waiting caller) spins before it yields. */
-    static final long SPIN_NANOS = 20_000;
-    /** How long, from the start of idling, a worker yields before it parks. */
-    static final long YIELD_NANOS = 100_000;
+    /**
+     * Spins before yielding, each a {@code Thread.onSpinWait} (PAUSE): 30-180 us on this AMD EPYC, a few us where
+     * PAUSE is short; either way longer than the gap between two ops of a decode step.
+     */
+    static final long MAX_SPINS = 1_000;
+    /** Yields before parking: some 100 us more when the core is free, one time slice each when it is not. */
+    static final long MAX_YIELDS = 100;
+    /** The first park; each further one doubles, up to {@link #MAX_PARK_NANOS}. */
+    static final long MIN_PARK_NANOS = 1_000;
+    /**
+     * The longest park. Every dispatch unparks the workers that announced they may park, so the timeout does not
+     * set the wake-up latency; it only sets how often an idle worker wakes to re-check: with 10 ms an idle worker
+     * woke about 60 times a second, with 1 ms about 750 (measured, docs/performance.md).
+     */
+    static final long MAX_PARK_NANOS = 10_000_000;
+    /** Idle calls after which the strategy may park: from then on an idler must be unparked to wake at once. */
+    private static final long CALLS_BEFORE_PARK = MAX_SPINS + MAX_YIELDS;
     /** Chunks per thread: more than one, so uneven cores balance; few, so claiming stays cheap. */
     private static final int CHUNKS_PER_THREAD = 4;
     /** The chunk index that no chunk count reaches: marks a generation that is being set up. */
@@ -63,6 +83,8 @@ public final class WorkerPool implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile Thread caller;
     private volatile boolean callerParked;
+    /** The waiting caller's idle strategy; used under the lock, so by one caller at a time. */
+    private final BackoffIdleStrategy callerIdle = newIdleStrategy();
     private volatile boolean closed;
 
     /** @param threads total threads including the caller's (>= 1): {@code threads - 1} workers are started */
@@ -166,25 +188,23 @@ public final class WorkerPool implements AutoCloseable {
 
     /** Waits for every chunk to complete: spin, yield, then park until the last chunk's thread unparks us. */
     private void awaitCompletion(int count) {
-        long start = 0;
-        while (completed.get() < count) {
-            long now = System.nanoTime();
-            if (start == 0) {
-                start = now;
+        callerIdle.reset();
+        for (long calls = 0; completed.get() < count; calls++) {
+            if (calls < CALLS_BEFORE_PARK) {
+                callerIdle.idle();
+                continue;
             }
-            if (now - start < SPIN_NANOS) {
-                Thread.onSpinWait();
-            } else if (now - start < YIELD_NANOS) {
-                Thread.yield();
-            } else {
-                callerParked = true;
-                if (completed.get() < count) {
-                    // bounded: a lost wake-up could only delay us, never hang us
-                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(1));
-                }
-                callerParked = false;
+            callerParked = true;
+            // re-check after announcing: the last chunk's thread counts, then reads callerParked
+            if (completed.get() < count) {
+                callerIdle.idle();
             }
+            callerParked = false;
         }
+    }
+
+    private static BackoffIdleStrategy newIdleStrategy() {
+        return new BackoffIdleStrategy(MAX_SPINS, MAX_YIELDS, MIN_PARK_NANOS, MAX_PARK_NANOS);
     }
 
     private static long pack(int generation, int index) {
@@ -218,7 +238,9 @@ public final class WorkerPool implements AutoCloseable {
     /** One persistent worker: waits for a new generation, claims its chunks, idles. */
     private final class Worker implements Runnable {
         final Thread thread;
+        /** True while the worker may be parked: {@code run} must unpark it. */
         volatile boolean parked;
+        private final BackoffIdleStrategy idle = newIdleStrategy();
 
         Worker(int index) {
             thread = new WorkerThread(this, "ember-worker-" + index);
@@ -228,7 +250,7 @@ public final class WorkerPool implements AutoCloseable {
         @Override
         public void run() {
             int seen = (int) (cursor.get() >>> 32);
-            long idleSince = System.nanoTime();
+            long idleCalls = 0;
             while (!closed) {
                 long c = cursor.get();
                 int generation = (int) (c >>> 32);
@@ -237,24 +259,18 @@ public final class WorkerPool implements AutoCloseable {
                     // read after the cursor showed this generation: they are its fields, and a claim's CAS
                     // fails if the generation has moved on since
                     claimChunks(generation, task, items, chunkSize, chunks);
-                    idleSince = System.nanoTime();
+                    idle.reset();
+                    idleCalls = 0;
                     continue;
                 }
-                idle(seen, idleSince);
-            }
-        }
-
-        private void idle(int seen, long idleSince) {
-            long idle = System.nanoTime() - idleSince;
-            if (idle < SPIN_NANOS) {
-                Thread.onSpinWait();
-            } else if (idle < YIELD_NANOS) {
-                Thread.yield();
-            } else {
+                if (idleCalls++ < CALLS_BEFORE_PARK) {
+                    idle.idle(); // spinning or yielding: it sees the next generation by itself
+                    continue;
+                }
                 parked = true;
                 // re-check after announcing: run() sets the cursor, then reads parked, so one of us sees the other
                 if (!closed && (int) (cursor.get() >>> 32) == seen) {
-                    LockSupport.park(WorkerPool.this);
+                    idle.idle();
                 }
                 parked = false;
             }

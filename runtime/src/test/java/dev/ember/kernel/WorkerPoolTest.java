@@ -150,8 +150,10 @@ class WorkerPoolTest {
             pool.run(new Coverage(100), 100);
             Set<Thread> workers = workerThreads();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            // the spin and yield phases are bounded (about 0.1 ms): soon every worker must be parked
-            while (!workers.stream().allMatch(t -> t.getState() == Thread.State.WAITING)) {
+            // the spin and yield phases are bounded (about 0.1 ms): soon every worker must be parked (a timed
+            // park: the idle strategy's park lasts at most a millisecond, then it re-checks and parks again)
+            while (!workers.stream().allMatch(t -> t.getState() == Thread.State.TIMED_WAITING
+                    || t.getState() == Thread.State.WAITING)) {
                 if (System.nanoTime() > deadline) {
                     fail("workers still running 5 s after the last run: " + workers.stream()
                             .map(t -> t.getName() + "=" + t.getState()).toList());
