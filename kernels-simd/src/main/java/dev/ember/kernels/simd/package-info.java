@@ -1,6 +1,7 @@
 /**
- * Vector API (Panama) implementations of Ember's kernel SPI. Empty until the kernel SPI exists;
- * the module is in the build so that its dependency rules (runtime only, plus
- * {@code jdk.incubator.vector}) are checked from the start.
+ * Vector API (Panama) implementations of Ember's kernel SPI: {@link dev.ember.kernels.simd.SimdKernelProvider}
+ * (found through {@code ServiceLoader}) creates {@link dev.ember.kernels.simd.SimdKernels}, which converts
+ * activations as the scalar reference does and then runs a vector dot per weight format ({@code Q4_0Dot}, ...)
+ * and vector float ops ({@code VectorOps}). Sits beside {@code runtime}'s scalar kernels, which stay the oracle.
  */
 package dev.ember.kernels.simd;

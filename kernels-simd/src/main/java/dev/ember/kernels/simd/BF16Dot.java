@@ -1,0 +1,61 @@
+package dev.ember.kernels.simd;
+
+import dev.ember.tensor.quant.BF16;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * BF16 weights times BF16 activations: a bfloat16 is the high half of a float, so widening is a shift;
+ * the products (exact in float) are summed in float lanes, the lanes in double (the scalar sums in double).
+ */
+final class BF16Dot {
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final VectorSpecies<Integer> I = Species.I;
+    private static final VectorSpecies<Short> H =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(Species.BITS / 2));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private BF16Dot() {
+    }
+
+    /** The {@link dev.ember.tensor.quant.RowDot} of BF16 weights. */
+    static float dot(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
+        int body = n - n % F.length();
+        double sum = body(w, wOff, a, aOff, body);
+        for (int i = body; i < n; i++) {
+            sum += BF16.get(w, wOff + 2L * i) * BF16.get(a, aOff + 2L * i);
+        }
+        return (float) sum;
+    }
+
+    private static double body(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
+        // two accumulators hide the FMA latency behind the other's loads and shifts
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int step = F.length();
+        int i = 0;
+        for (; i + 2 * step <= n; i += 2 * step) {
+            long wi = wOff + 2L * i;
+            long ai = aOff + 2L * i;
+            acc0 = load(w, wi).fma(load(a, ai), acc0);
+            acc1 = load(w, wi + 2L * step).fma(load(a, ai + 2L * step), acc1);
+        }
+        for (; i < n; i += step) {
+            acc0 = load(w, wOff + 2L * i).fma(load(a, aOff + 2L * i), acc0);
+        }
+        return F32Dot.sumLanes(acc0.add(acc1));
+    }
+
+    /** @return F.length() bfloat16 values at {@code off}, as floats */
+    static FloatVector load(MemorySegment m, long off) {
+        return ((IntVector) ShortVector.fromMemorySegment(H, m, off, LE).convertShape(VectorOperators.S2I, I, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+}

@@ -1,0 +1,377 @@
+package dev.ember.kernels.simd;
+
+import dev.ember.EmberException;
+import dev.ember.kernel.Activation;
+import dev.ember.kernel.ActivationQuantizer;
+import dev.ember.kernel.Kernels;
+import dev.ember.kernel.WorkerPool;
+import dev.ember.tensor.GgmlType;
+import dev.ember.tensor.Tensor;
+import dev.ember.tensor.quant.Dequantize;
+import dev.ember.tensor.quant.F16;
+import dev.ember.tensor.quant.RowDequantizer;
+import dev.ember.tensor.quant.RowDot;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@link Kernels} on the Vector API. The structure is the scalar reference's ({@code ScalarKernels}):
+ * activations converted once per call by {@link ActivationQuantizer} into ggml's block layout, rows split over
+ * the {@link WorkerPool}, one preallocated task per op so that a warm call allocates nothing. What differs is
+ * the arithmetic: the dots come from {@link Dots} (a vector dot per weight type, the scalar one where there is
+ * none), and the float ops from {@link VectorOps}. Prefill ({@link #matmul}) walks tiles of weight rows
+ * against tiles of tokens so that each weight byte comes from memory once per call and the activations stay in
+ * cache; each token's arithmetic is its matvec's, so prefill and decode agree bit for bit.
+ *
+ * <p>Results do not depend on the thread count: a row, a head, or a column is always computed by one thread in
+ * one order. For the 32-value block formats the dots equal the scalar reference bit for bit; float formats and
+ * float ops sum in float lanes (as ggml's AVX code), within the conformance test's tolerances.
+ */
+public final class SimdKernels implements Kernels {
+    /** Below this many multiply-adds an op runs on the calling thread: waking workers would cost more. */
+    private static final long MIN_PARALLEL_WORK = 1 << 15;
+    /** Bytes of weight rows a prefill tile holds: well inside a core's L2 (256 KB or more on current x86). */
+    private static final long L2_TILE = 96 << 10;
+    /** Bytes of converted activations a prefill tile holds: about a core's L1 data cache. */
+    private static final long L1_TILE = 32 << 10;
+
+    private final WorkerPool pool;
+    private final ActivationQuantizer activations = new ActivationQuantizer();
+    private final RowsTask rowsTask = new RowsTask();
+    private final AccumulateTask accumulateTask = new AccumulateTask();
+    private final AttentionTask attentionTask = new AttentionTask();
+    /** (batch, cols) floats: F16 activations widened for {@link F16Dot#dotWidened}; grown on first use. */
+    private MemorySegment widened = MemorySegment.NULL;
+
+    /** @param pool the threads to split work over; shared, not owned */
+    public SimdKernels(WorkerPool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public String name() {
+        return SimdKernelProvider.NAME;
+    }
+
+    @Override
+    public int threads() {
+        return pool.threads();
+    }
+
+    @Override
+    public void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
+        int rows = rows(w);
+        int cols = cols(w);
+        range("x", x, xOff, cols);
+        range("y", y, yOff, rows);
+        multiply(w, x, xOff, 1, y, yOff, null, rows);
+    }
+
+    @Override
+    public void matmul(Tensor w, float[] x, int batch, float[] y) {
+        int rows = rows(w);
+        int cols = cols(w);
+        range("x", x, 0, Math.multiplyExact(batch, cols));
+        range("y", y, 0, Math.multiplyExact(batch, rows));
+        multiply(w, x, 0, batch, y, 0, null, rows);
+    }
+
+    @Override
+    public void matvecRows(Tensor w, int[] rows, int count, float[] x, int xOff, float[] y) {
+        int cols = cols(w);
+        range("x", x, xOff, cols);
+        range("y", y, 0, count);
+        rowIds(w, rows, count);
+        multiply(w, x, xOff, 1, y, 0, rows, count);
+    }
+
+    /** Converts x once, then dots every (listed) row with every one of the batch's vectors. */
+    private void multiply(Tensor w, float[] x, int xOff, int batch, float[] y, int yOff, int[] ids, int count) {
+        ActivationQuantizer.Pairing p = ActivationQuantizer.pairing(w.type());
+        int cols = cols(w);
+        RowsTask t = rowsTask;
+        t.dot = Dots.of(p);
+        t.weights = w.data();
+        t.rowBytes = w.rowBytes();
+        t.act = activations.quantize(p, x, xOff, cols, batch);
+        t.actBytes = p.activationBytes(cols);
+        if (w.type() == GgmlType.F16) {
+            // the F16 activation widened to floats once per call (exact), so that per product only the weight
+            // is converted: half the conversion work of the row loop
+            t.act = widen(t.act, (long) cols * batch);
+            t.actBytes = 4L * cols;
+            t.dot = F16Dot::dotWidened;
+        }
+        t.cols = cols;
+        t.batch = batch;
+        t.ids = ids;
+        t.y = y;
+        t.yOff = yOff;
+        t.yStride = ids == null ? count : 0;
+        parallel(t, count, (long) count * cols * batch);
+        t.clear();
+    }
+
+    /** @return {@code n} halves of {@code halves} as floats, in this instance's scratch */
+    private MemorySegment widen(MemorySegment halves, long n) {
+        if (widened.byteSize() < 4 * n) {
+            widened = Arena.ofAuto().allocate(Math.max(4 * n, 2 * widened.byteSize()), 64);
+        }
+        for (long i = 0; i < n; i++) {
+            widened.setAtIndex(F32Dot.LE_FLOAT, i, F16.get(halves, 2 * i));
+        }
+        return widened;
+    }
+
+    @Override
+    public void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff) {
+        int cols = cols(w);
+        range("a", a, 0, count);
+        range("y", y, yOff, cols);
+        rowIds(w, rows, count);
+        ActivationQuantizer.pairing(w.type()); // the same types as the products, refused the same way
+        AccumulateTask t = accumulateTask;
+        t.decode = Dequantize.of(w.type());
+        t.type = w.type();
+        t.weights = w.data();
+        t.rowBytes = w.rowBytes();
+        t.ids = rows;
+        t.a = a;
+        t.count = count;
+        t.y = y;
+        t.yOff = yOff;
+        t.row = t.row != null && t.row.length >= cols ? t.row : new float[cols];
+        parallel(t, cols / w.type().blockSize(), (long) count * cols);
+        t.clear();
+    }
+
+    @Override
+    public void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
+        range("x", x, xOff, n);
+        range("out", out, outOff, n);
+        range("weight", weight, 0, n);
+        VectorOps.rmsnorm(out, outOff, x, xOff, weight, n, eps);
+    }
+
+    @Override
+    public void softmax(float[] x, int off, int n) {
+        range("x", x, off, n);
+        VectorOps.softmax(x, off, n);
+    }
+
+    @Override
+    public void rope(float[] x, int off, int heads, int headSize, int ropeDim, float[] cos, float[] sin,
+                     int tableOff, boolean neox) {
+        if (ropeDim > headSize || ropeDim % 2 != 0) {
+            throw new IllegalArgumentException("rope dims " + ropeDim + " must be even and <= head size " + headSize);
+        }
+        range("x", x, off, Math.multiplyExact(heads, headSize));
+        range("cos", cos, tableOff, ropeDim / 2);
+        range("sin", sin, tableOff, ropeDim / 2);
+        VectorOps.rope(x, off, heads, headSize, ropeDim, cos, sin, tableOff, neox);
+    }
+
+    @Override
+    public void gatedActivation(Activation act, float[] gate, float[] up, int off, int n) {
+        range("gate", gate, off, n);
+        range("up", up, off, n);
+        VectorOps.gated(act, gate, up, off, n);
+    }
+
+    @Override
+    public void attention(float[] q, int qOff, float[] keys, float[] values, int cacheOff, int kvDim, int heads,
+                          int kvHeads, int headSize, int positions, float[] out, int outOff) {
+        if (kvHeads <= 0 || heads % kvHeads != 0 || kvHeads * headSize > kvDim) {
+            throw new IllegalArgumentException("attention: " + heads + " heads over " + kvHeads
+                    + " KV heads of size " + headSize + " do not fit kvDim " + kvDim);
+        }
+        range("q", q, qOff, Math.multiplyExact(heads, headSize));
+        range("out", out, outOff, Math.multiplyExact(heads, headSize));
+        range("keys", keys, cacheOff, Math.multiplyExact(positions, kvDim));
+        range("values", values, cacheOff, Math.multiplyExact(positions, kvDim));
+        AttentionTask t = attentionTask;
+        t.grow(heads * positions, heads * headSize);
+        t.q = q;
+        t.qOff = qOff;
+        t.keys = keys;
+        t.values = values;
+        t.cacheOff = cacheOff;
+        t.kvDim = kvDim;
+        t.group = heads / kvHeads;
+        t.headSize = headSize;
+        t.positions = positions;
+        t.out = out;
+        t.outOff = outOff;
+        parallel(t, heads, 2L * heads * positions * headSize);
+        t.clear();
+    }
+
+    private void parallel(WorkerPool.RangeTask task, int n, long work) {
+        if (work < MIN_PARALLEL_WORK) {
+            task.run(0, n);
+        } else {
+            pool.run(task, n);
+        }
+    }
+
+    // the argument checks of the SPI contract, as the reference makes them (its Checks is package-private)
+
+    private static void range(String name, float[] a, int off, int n) {
+        if (off < 0 || n < 0 || off > a.length - n) {
+            throw new IndexOutOfBoundsException(name + "[" + off + " .. " + ((long) off + n) + ") is outside float["
+                    + a.length + "]");
+        }
+    }
+
+    private static void rowIds(Tensor w, int[] rows, int count) {
+        if (count < 0 || count > rows.length) {
+            throw new IndexOutOfBoundsException(count + " row ids requested from an int[" + rows.length + "]");
+        }
+        long n = w.rows();
+        for (int i = 0; i < count; i++) {
+            if (rows[i] < 0 || rows[i] >= n) {
+                throw new IndexOutOfBoundsException("row id " + rows[i] + " at index " + i + " is outside tensor '"
+                        + w.name() + "' of " + n + " rows");
+            }
+        }
+    }
+
+    private static int rows(Tensor w) {
+        return toInt(w, "rows", w.rows());
+    }
+
+    private static int cols(Tensor w) {
+        return toInt(w, "row length", w.shape().rowLength());
+    }
+
+    private static int toInt(Tensor w, String what, long v) {
+        if (v > Integer.MAX_VALUE) {
+            throw new EmberException("tensor '" + w.name() + "': " + what + " " + v + " is more than a kernel handles");
+        }
+        return (int) v;
+    }
+
+    /** y[b*yStride + i] = dot(row ids[i] (or i), activation b): the rows of one matvec/matmul/matvecRows. */
+    private static final class RowsTask implements WorkerPool.RangeTask {
+        RowDot dot;
+        MemorySegment weights;
+        long rowBytes;
+        MemorySegment act;
+        long actBytes;
+        int cols;
+        int batch;
+        int[] ids;
+        float[] y;
+        int yOff;
+        int yStride;
+
+        @Override
+        public void run(int from, int to) {
+            if (batch == 1) {
+                for (int i = from; i < to; i++) {
+                    y[yOff + i] = dot.dot(weights, (ids == null ? i : ids[i]) * rowBytes, act, 0, cols);
+                }
+                return;
+            }
+            // prefill: a tile of weight rows (about L2_TILE bytes) is read from memory once and then met by the
+            // batch's activations a tile of tokens (about L1_TILE bytes) at a time, so both stay in cache
+            int rowTile = (int) Math.max(1, L2_TILE / rowBytes);
+            int tokenTile = (int) Math.max(1, L1_TILE / actBytes);
+            for (int r0 = from; r0 < to; r0 += rowTile) {
+                int r1 = Math.min(to, r0 + rowTile);
+                for (int b0 = 0; b0 < batch; b0 += tokenTile) {
+                    int b1 = Math.min(batch, b0 + tokenTile);
+                    for (int i = r0; i < r1; i++) {
+                        long row = (ids == null ? i : ids[i]) * rowBytes;
+                        for (int b = b0; b < b1; b++) {
+                            y[yOff + b * yStride + i] = dot.dot(weights, row, act, b * actBytes, cols);
+                        }
+                    }
+                }
+            }
+        }
+
+        void clear() {
+            dot = null;
+            weights = null;
+            act = null;
+            ids = null;
+            y = null;
+        }
+    }
+
+    /** y[j] += sum_i a[i] * w[ids[i]][j] over the columns of whole blocks [from, to). */
+    private static final class AccumulateTask implements WorkerPool.RangeTask {
+        RowDequantizer decode;
+        GgmlType type;
+        MemorySegment weights;
+        long rowBytes;
+        int[] ids;
+        float[] a;
+        int count;
+        float[] y;
+        int yOff;
+        float[] row; // (cols) one decoded row; each range writes only its own columns
+
+        @Override
+        public void run(int from, int to) {
+            int c0 = from * type.blockSize();
+            int c1 = to * type.blockSize();
+            long byteOff = (long) from * type.bytesPerBlock();
+            for (int i = 0; i < count; i++) {
+                decode.dequantizeRow(weights, ids[i] * rowBytes + byteOff, row, c0, c1 - c0);
+                VectorOps.axpy(a[i], row, c0, y, yOff + c0, c1 - c0);
+            }
+        }
+
+        void clear() {
+            weights = null;
+            ids = null;
+            a = null;
+            y = null;
+        }
+    }
+
+    /** One head per item: scores, softmax, weighted sum of values. */
+    private static final class AttentionTask implements WorkerPool.RangeTask {
+        float[] q;
+        int qOff;
+        float[] keys;
+        float[] values;
+        int cacheOff;
+        int kvDim;
+        int group;
+        int headSize;
+        int positions;
+        float[] out;
+        int outOff;
+        float[] scores = new float[0]; // (heads, positions)
+        float[] sums = new float[0];   // (heads, headSize)
+
+        void grow(int scoreCount, int sumCount) {
+            // geometric growth: a long generation reallocates O(log positions) times, not once per token
+            if (scores.length < scoreCount) {
+                scores = new float[Math.max(scoreCount, 2 * scores.length)];
+            }
+            if (sums.length < sumCount) {
+                sums = new float[Math.max(sumCount, 2 * sums.length)];
+            }
+        }
+
+        @Override
+        public void run(int from, int to) {
+            for (int h = from; h < to; h++) {
+                VectorOps.attendHead(q, qOff + h * headSize, keys, values, cacheOff + h / group * headSize, kvDim,
+                        headSize, positions, scores, h * positions, sums, h * headSize, out, outOff + h * headSize);
+            }
+        }
+
+        void clear() {
+            q = null;
+            keys = null;
+            values = null;
+            out = null;
+        }
+    }
+}

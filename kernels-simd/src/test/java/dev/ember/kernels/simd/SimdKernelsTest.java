@@ -1,0 +1,151 @@
+package dev.ember.kernels.simd;
+
+import dev.ember.kernel.Activation;
+import dev.ember.kernel.KernelConformanceTest;
+import dev.ember.kernel.Kernels;
+import dev.ember.kernel.ScalarKernels;
+import dev.ember.kernel.WorkerPool;
+import dev.ember.tensor.GgmlType;
+import dev.ember.tensor.Shape;
+import dev.ember.tensor.Tensor;
+import dev.ember.tensor.quant.Quantize;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The SIMD kernels pass the conformance suite against the double-precision oracle. Surefire runs this class
+ * twice: at the platform's preferred width and with {@code -Dember.vectorBits=128}. Plus what only these
+ * kernels promise: block-format dots equal to the scalar reference bit for bit, prefill equal to decode, and
+ * no allocation once warm.
+ */
+class SimdKernelsTest extends KernelConformanceTest {
+    @Override
+    protected Kernels create(WorkerPool pool) {
+        return new SimdKernels(pool);
+    }
+
+    @Test
+    void theChosenWidthIsTheRequestedOne() {
+        String forced = System.getProperty("ember.vectorBits");
+        if (forced != null) {
+            assertEquals(Integer.parseInt(forced), Species.BITS);
+        }
+        assertTrue(Species.BITS >= 128, Species.BITS + " bits");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    void blockFormatsEqualTheScalarReferenceBitForBit(GgmlType type) {
+        // the vector dots keep the scalar order: exact integer block sums, scales and block order in float
+        Random rng = new Random(31 + type.ordinal());
+        for (int cols : new int[] {32, 96, 4096 + 32}) {
+            Tensor w = weights(type, 37, cols, rng);
+            float[] x = gaussian(rng, cols + 2);
+            float[] simd = new float[37];
+            float[] scalar = new float[37];
+            kernels(1).matvec(w, x, 2, simd, 0);
+            new ScalarKernels(new WorkerPool(1)).matvec(w, x, 2, scalar, 0);
+            for (int r = 0; r < scalar.length; r++) {
+                assertEquals(Float.floatToIntBits(scalar[r]), Float.floatToIntBits(simd[r]),
+                        type + " " + cols + " cols, row " + r + ": scalar " + scalar[r] + ", simd " + simd[r]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q4_K", "Q6_K"}) // Q5_K: the reference has no quantizer to make weights with
+    void matmulComputesEachTokenExactlyAsMatvec(GgmlType type) {
+        // prefill and decode must agree bit for bit, whatever the batch tiling does to the loop order
+        Random rng = new Random(41 + type.ordinal());
+        int cols = 3 * Math.max(32, type.blockSize());
+        int rows = 19;
+        Tensor w = weights(type, rows, cols, rng);
+        for (int batch : new int[] {2, 5, 13}) {
+            float[] x = gaussian(rng, batch * cols);
+            float[] y = new float[batch * rows];
+            kernels(2).matmul(w, x, batch, y);
+            for (int b = 0; b < batch; b++) {
+                float[] one = new float[rows];
+                kernels(1).matvec(w, x, b * cols, one, 0);
+                float[] got = Arrays.copyOfRange(y, b * rows, (b + 1) * rows);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToIntBits(one[r]), Float.floatToIntBits(got[r]),
+                            type + " batch " + batch + " token " + b + " row " + r);
+                }
+            }
+        }
+    }
+
+    @Test
+    void warmCallsAllocateNothing() {
+        Random rng = new Random(22);
+        // the K-quant dots are another class's, checked by their own tests
+        Tensor q4 = weights(GgmlType.Q4_0, 96, 512, rng);   // big enough to go parallel
+        Tensor f16 = weights(GgmlType.F16, 96, 512, rng);
+        float[] x = gaussian(rng, 16 * 512);
+        float[] y = new float[16 * 96];
+        float[] weight = gaussian(rng, 512);
+        float[] cache = gaussian(rng, 64 * 128);
+        float[] out = new float[512];
+        float[] table = gaussian(rng, 64);
+        int[] ids = {5, 1, 90, 7, 7};
+        float[] a = {0.5f, -1f, 2f, 0.25f, 1f};
+        Kernels k = kernels(2);
+        Runnable step = () -> {
+            k.matvec(f16, x, 0, y, 0);
+            k.matmul(q4, x, 16, y);
+            k.matvecRows(q4, ids, ids.length, x, 0, y);
+            k.accumulateRows(q4, ids, a, ids.length, out, 0);
+            k.rmsnorm(out, 0, x, 0, weight, 512, 1e-5f);
+            k.softmax(out, 0, 512);
+            k.rope(out, 0, 8, 64, 64, table, table, 0, true);
+            k.gatedActivation(Activation.SILU, out, x, 0, 512);
+            k.attention(x, 0, cache, cache, 0, 128, 8, 2, 64, 64, out, 0);
+        };
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        // "warm" means C2 has compiled (and so scalar-replaced) every vector op, which takes a few thousand calls
+        // of each; until then the interpreter and C1 box every vector. Measure after each round of warm-up.
+        long bytes = Long.MAX_VALUE;
+        for (int round = 0; round < 20 && bytes >= 100; round++) {
+            for (int i = 0; i < 1000; i++) {
+                step.run();
+            }
+            long before = bean.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 100; i++) {
+                step.run();
+            }
+            bytes = bean.getCurrentThreadAllocatedBytes() - before;
+        }
+        // one allocation per call would be 100 x 16 bytes at least; the probe itself may cost a few bytes
+        assertTrue(bytes < 100, bytes + " bytes allocated by 100 warm steps");
+    }
+
+    /** @return (rows, cols) weights of {@code type}: gaussian values quantized by the reference quantizer */
+    static Tensor weights(GgmlType type, int rows, int cols, Random rng) {
+        long rowBytes = type.byteSize(cols);
+        MemorySegment data = Arena.ofAuto().allocate(rowBytes * rows, 64);
+        for (int r = 0; r < rows; r++) {
+            Quantize.row(type, gaussian(rng, cols), 0, data, r * rowBytes, cols);
+        }
+        return new Tensor("w", type, new Shape(cols, rows), data);
+    }
+
+    static float[] gaussian(Random rng, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rng.nextGaussian();
+        }
+        return v;
+    }
+}
