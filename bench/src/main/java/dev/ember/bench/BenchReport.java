@@ -1,0 +1,53 @@
+package dev.ember.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.ember.bench.e2e.EndToEndBench;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** One {@code ember bench} result as DESIGN.md section 6's JSON object, or as a few lines for people. */
+record BenchReport(String model, EndToEndBench.Result r) {
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** @return the JSON fields in DESIGN.md's order, then this harness's extras */
+    Map<String, Object> fields() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", model);
+        m.put("quant", r.quant().toLowerCase(Locale.ROOT));
+        m.put("threads", r.threads());
+        m.put("kernels", r.kernels());
+        m.put("sparsity", r.sparsity());
+        m.put("prefill_tokens_per_second", r.prefillTokensPerSecond());
+        m.put("decode_tokens_per_second", r.decodeTokensPerSecond());
+        m.put("bytes_per_token", r.bytesPerToken());
+        m.put("bandwidth_gb_per_second", r.bandwidthGbPerSecond());
+        m.put("efficiency", r.efficiency());
+        m.put("allocated_bytes_per_token", r.allocatedBytesPerToken());
+        m.put("load_average", r.loadAverage());
+        return m;
+    }
+
+    String json() {
+        try {
+            return MAPPER.writeValueAsString(fields());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    String text() {
+        return String.format(Locale.ROOT, """
+                model %s (%s), kernels %s, %d threads, sparsity %s; load average before: %.2f
+                prefill %.1f tok/s, decode %.2f tok/s
+                bytes/token %.1f MB, read bandwidth %.2f GB/s -> bound %.2f tok/s, efficiency %.1f %%
+                allocated %.0f bytes per decoded token""",
+                model, r.quant().toLowerCase(Locale.ROOT), r.kernels(), r.threads(), r.sparsity(), r.loadAverage(),
+                r.prefillTokensPerSecond(), r.decodeTokensPerSecond(), r.bytesPerToken() / 1e6,
+                r.bandwidthGbPerSecond(), r.bandwidthGbPerSecond() * 1e9 / r.bytesPerToken(), r.efficiency() * 100,
+                r.allocatedBytesPerToken());
+    }
+}

@@ -1,0 +1,162 @@
+package dev.ember.bench.e2e;
+
+import dev.ember.LoadOptions;
+import dev.ember.Model;
+import dev.ember.Session;
+import dev.ember.SessionOptions;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The end-to-end measurement behind {@code ember bench}: prefill and decode tokens per second on one model,
+ * the read bandwidth of the machine in the same run, and how close decode comes to the bound
+ * {@code bandwidth / bytesPerToken} (DESIGN.md section 7).
+ *
+ * <pre>
+ * EndToEndBench.Result r = EndToEndBench.run(path, new EndToEndBench.Settings(2, 128, 64, null, "none", 3));
+ * System.out.println(r.decodeTokensPerSecond() + " tok/s at " + r.efficiency() * 100 + " % of the bound");
+ * </pre>
+ *
+ * One repetition empties the cache, evaluates P random prompt tokens as one batch (prefill), then decodes G
+ * tokens one at a time, each fed the argmax of the previous logits (greedy, as a real decode). One untimed
+ * repetition warms the JIT first; the reported speeds are the medians of the timed ones.
+ */
+public final class EndToEndBench {
+    /**
+     * What to run.
+     *
+     * @param threads      threads per operation (0 = every core)
+     * @param promptTokens P, the prefill batch
+     * @param genTokens    G, the decoded tokens
+     * @param kernels      the kernels by name, or null for the best available
+     * @param sparsity     the sparsity spec; only "none" runs today
+     * @param repetitions  timed repetitions (the median is reported)
+     */
+    public record Settings(int threads, int promptTokens, int genTokens, String kernels, String sparsity,
+                           int repetitions) {
+    }
+
+    /**
+     * What was measured; speeds in tokens per second, bandwidth in GB/s (10^9 bytes).
+     *
+     * @param quant                  the type holding most of the weight bytes (a synthetic model's only type)
+     * @param loadAverage            the one-minute load average before measuring (-1 if the OS has none)
+     * @param allocatedBytesPerToken heap bytes allocated per decoded token by the caller and the workers
+     */
+    public record Result(String quant, String kernels, int threads, String sparsity, double prefillTokensPerSecond,
+                         double decodeTokensPerSecond, long bytesPerToken, double bandwidthGbPerSecond,
+                         double loadAverage, double allocatedBytesPerToken) {
+        /** @return decode speed over the bandwidth bound: {@code decode / (bandwidth / bytesPerToken)} */
+        public double efficiency() {
+            return decodeTokensPerSecond / (bandwidthGbPerSecond * 1e9 / bytesPerToken);
+        }
+    }
+
+    private EndToEndBench() {
+    }
+
+    /** Loads the model at {@code path}, measures it and the machine, and closes it. */
+    public static Result run(Path path, Settings s) {
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        LoadOptions loadOptions = LoadOptions.builder().threads(s.threads()).kernels(s.kernels()).build();
+        SessionOptions sessionOptions = SessionOptions.builder().sparsity(s.sparsity())
+                .contextLength(s.promptTokens() + s.genTokens() + 1).maxBatch(Math.max(1, s.promptTokens())).build();
+        try (Model model = Model.load(path, loadOptions)) {
+            long bytesPerToken = BytesPerToken.of(model.gguf().tensorInfos());
+            double bandwidth = BandwidthProbe.measure(model.threads(), BandwidthProbe.DEFAULT_BYTES, 5);
+            Session session = model.newSession(sessionOptions);
+            int[] prompt = new SplittableRandom(7).ints(s.promptTokens(), 0, model.config().vocabSize()).toArray();
+            repetition(session, prompt, s.genTokens()); // warm-up
+            double[] prefill = new double[s.repetitions()];
+            double[] decode = new double[s.repetitions()];
+            Allocation allocation = new Allocation();
+            for (int r = 0; r < s.repetitions(); r++) {
+                long[] nanos = repetition(session, prompt, s.genTokens(), allocation);
+                prefill[r] = s.promptTokens() * 1e9 / nanos[0];
+                decode[r] = s.genTokens() * 1e9 / nanos[1];
+            }
+            double allocated = (double) allocation.total / ((long) s.repetitions() * s.genTokens());
+            String quant = BytesPerToken.mainType(model.gguf().tensorInfos()).name();
+            return new Result(quant, model.kernels(), model.threads(), session.options().sparsity(), median(prefill),
+                    median(decode), bytesPerToken, bandwidth, load, allocated);
+        }
+    }
+
+    private static void repetition(Session session, int[] prompt, int gen) {
+        repetition(session, prompt, gen, new Allocation());
+    }
+
+    /** @return {prefill, decode} nanoseconds; the decode loop's allocation is added to {@code allocation} */
+    private static long[] repetition(Session session, int[] prompt, int gen, Allocation allocation) {
+        session.reset();
+        int[] next = new int[1];
+        long t0 = System.nanoTime();
+        float[] logits = session.evaluate(prompt, 0, prompt.length, false);
+        long t1 = System.nanoTime();
+        allocation.start();
+        long t2 = System.nanoTime();
+        for (int i = 0; i < gen; i++) {
+            next[0] = argmax(logits, session.model().config().vocabSize());
+            logits = session.evaluate(next, 0, 1, false);
+        }
+        long t3 = System.nanoTime();
+        allocation.stop();
+        return new long[] {t1 - t0, t3 - t2};
+    }
+
+    private static int argmax(float[] logits, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+
+    /** Heap bytes allocated by the calling thread and the pool's workers between start and stop. */
+    private static final class Allocation {
+        private final com.sun.management.ThreadMXBean bean =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        private long[] ids = new long[0];
+        private long before;
+        long total;
+
+        void start() {
+            List<Long> found = new ArrayList<>();
+            found.add(Thread.currentThread().threadId());
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().startsWith("ember-worker-")) {
+                    found.add(t.threadId());
+                }
+            }
+            ids = found.stream().mapToLong(Long::longValue).toArray();
+            before = sum();
+        }
+
+        void stop() {
+            total += sum() - before;
+        }
+
+        /** Sums one id at a time: the array-taking variant would allocate its result inside the window. */
+        private long sum() {
+            long s = 0;
+            for (long id : ids) {
+                s += Math.max(0, bean.getThreadAllocatedBytes(id));
+            }
+            return s;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.ember.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code ember bench} end to end on the tiny synthetic model: every JSON field, and one-line errors. */
+class BenchCliTest {
+    private static final List<String> FIELDS = List.of("model", "quant", "threads", "kernels", "sparsity",
+            "prefill_tokens_per_second", "decode_tokens_per_second", "bytes_per_token", "bandwidth_gb_per_second",
+            "efficiency", "allocated_bytes_per_token", "load_average");
+
+    @TempDir
+    Path cache;
+
+    private record Run(int status, String out, String err) {
+    }
+
+    private Run bench(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = BenchCli.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @Test
+    void jsonHasEveryFieldAndTheSyntheticModelIsCached() throws Exception {
+        Run r = bench("--synthetic", "tiny", "--quant", "q8_0", "--gen-tokens", "8", "--prompt-tokens", "8",
+                "--threads", "2", "--repetitions", "2", "--cache-dir", cache.toString(), "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        for (String field : FIELDS) {
+            assertTrue(json.has(field), "missing " + field + " in " + r.out());
+        }
+        assertEquals("tiny", json.get("model").asText());
+        assertEquals("q8_0", json.get("quant").asText());
+        assertEquals(2, json.get("threads").asInt());
+        assertEquals("none", json.get("sparsity").asText());
+        // tiny: 4 layers x 786432 weights + output 131072 + one row of 256, in Q8_0 (34 bytes per 32)
+        assertEquals((4L * 786432 + 131072 + 256) / 32 * 34, json.get("bytes_per_token").asLong());
+        for (String positive : List.of("prefill_tokens_per_second", "decode_tokens_per_second",
+                "bandwidth_gb_per_second", "efficiency")) {
+            double v = json.get(positive).asDouble();
+            assertTrue(v > 0 && Double.isFinite(v), positive + " = " + v);
+        }
+        try (var files = Files.list(cache)) {
+            assertEquals(1, files.filter(f -> f.toString().endsWith(".gguf")).count(), "the model is cached");
+        }
+    }
+
+    @Test
+    void badInputGivesOneLineAndANonZeroExit() {
+        Run sparse = bench("--synthetic", "tiny", "--quant", "q8_0", "--sparsity", "relu",
+                "--cache-dir", cache.toString());
+        assertEquals(2, sparse.status());
+        assertTrue(sparse.err().contains("sparsity 'relu' is not available"), sparse.err());
+        assertEquals(1, sparse.err().strip().lines().count(), sparse.err());
+
+        Run noQuant = bench("--synthetic", "tiny", "--cache-dir", cache.toString());
+        assertEquals(2, noQuant.status());
+        assertTrue(noQuant.err().contains("--quant"), noQuant.err());
+
+        Run unknown = bench("--synthetic", "gpt5", "--quant", "q8_0", "--cache-dir", cache.toString());
+        assertEquals(1, unknown.status());
+        assertTrue(unknown.err().startsWith("ember bench: unknown synthetic model 'gpt5'"), unknown.err());
+        assertEquals(1, unknown.err().strip().lines().count(), unknown.err());
+    }
+}
