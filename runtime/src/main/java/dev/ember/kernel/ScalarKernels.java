@@ -46,8 +46,8 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
-        int rows = rows(w);
-        int cols = cols(w);
+        int rows = Checks.rows(w);
+        int cols = Checks.cols(w);
         Checks.range("x", x, xOff, cols);
         Checks.range("y", y, yOff, rows);
         multiply(w, x, xOff, 1, y, yOff, null, rows);
@@ -55,8 +55,8 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void matmul(Tensor w, float[] x, int batch, float[] y) {
-        int rows = rows(w);
-        int cols = cols(w);
+        int rows = Checks.rows(w);
+        int cols = Checks.cols(w);
         Checks.range("x", x, 0, Math.multiplyExact(batch, cols));
         Checks.range("y", y, 0, Math.multiplyExact(batch, rows));
         multiply(w, x, 0, batch, y, 0, null, rows);
@@ -64,7 +64,7 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void matvecRows(Tensor w, int[] rows, int count, float[] x, int xOff, float[] y) {
-        int cols = cols(w);
+        int cols = Checks.cols(w);
         Checks.range("x", x, xOff, cols);
         Checks.range("y", y, 0, count);
         Checks.rowIds(w, rows, count);
@@ -74,7 +74,7 @@ public final class ScalarKernels implements Kernels {
     /** Converts x once, then dots every (listed) row with every one of the batch's vectors. */
     private void multiply(Tensor w, float[] x, int xOff, int batch, float[] y, int yOff, int[] ids, int count) {
         ActivationQuantizer.Pairing p = ActivationQuantizer.pairing(w.type());
-        int cols = cols(w);
+        int cols = Checks.cols(w);
         RowsTask t = rowsTask;
         t.dot = p.dot();
         t.weights = w.data();
@@ -93,7 +93,7 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff) {
-        int cols = cols(w);
+        int cols = Checks.cols(w);
         Checks.range("a", a, 0, count);
         Checks.range("y", y, yOff, cols);
         Checks.rowIds(w, rows, count);
@@ -182,13 +182,7 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
-    private static int rows(Tensor w) {
-        return Checks.toInt(w, "rows", w.rows());
-    }
 
-    private static int cols(Tensor w) {
-        return Checks.toInt(w, "row length", w.shape().rowLength());
-    }
 
     /** y[b*yStride + i] = dot(row ids[i] (or i), activation b): the rows of one matvec/matmul/matvecRows. */
     private static final class RowsTask implements WorkerPool.RangeTask {

@@ -1,8 +1,8 @@
 package dev.ember.kernels.simd;
 
-import dev.ember.EmberException;
 import dev.ember.kernel.Activation;
 import dev.ember.kernel.ActivationQuantizer;
+import dev.ember.kernel.Checks;
 import dev.ember.kernel.Kernels;
 import dev.ember.kernel.WorkerPool;
 import dev.ember.tensor.GgmlType;
@@ -61,35 +61,35 @@ public final class SimdKernels implements Kernels {
 
     @Override
     public void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
-        int rows = rows(w);
-        int cols = cols(w);
-        range("x", x, xOff, cols);
-        range("y", y, yOff, rows);
+        int rows = Checks.rows(w);
+        int cols = Checks.cols(w);
+        Checks.range("x", x, xOff, cols);
+        Checks.range("y", y, yOff, rows);
         multiply(w, x, xOff, 1, y, yOff, null, rows);
     }
 
     @Override
     public void matmul(Tensor w, float[] x, int batch, float[] y) {
-        int rows = rows(w);
-        int cols = cols(w);
-        range("x", x, 0, Math.multiplyExact(batch, cols));
-        range("y", y, 0, Math.multiplyExact(batch, rows));
+        int rows = Checks.rows(w);
+        int cols = Checks.cols(w);
+        Checks.range("x", x, 0, Math.multiplyExact(batch, cols));
+        Checks.range("y", y, 0, Math.multiplyExact(batch, rows));
         multiply(w, x, 0, batch, y, 0, null, rows);
     }
 
     @Override
     public void matvecRows(Tensor w, int[] rows, int count, float[] x, int xOff, float[] y) {
-        int cols = cols(w);
-        range("x", x, xOff, cols);
-        range("y", y, 0, count);
-        rowIds(w, rows, count);
+        int cols = Checks.cols(w);
+        Checks.range("x", x, xOff, cols);
+        Checks.range("y", y, 0, count);
+        Checks.rowIds(w, rows, count);
         multiply(w, x, xOff, 1, y, 0, rows, count);
     }
 
     /** Converts x once, then dots every (listed) row with every one of the batch's vectors. */
     private void multiply(Tensor w, float[] x, int xOff, int batch, float[] y, int yOff, int[] ids, int count) {
         ActivationQuantizer.Pairing p = ActivationQuantizer.pairing(w.type());
-        int cols = cols(w);
+        int cols = Checks.cols(w);
         RowsTask t = rowsTask;
         t.dot = Dots.of(p);
         t.weights = w.data();
@@ -126,10 +126,10 @@ public final class SimdKernels implements Kernels {
 
     @Override
     public void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff) {
-        int cols = cols(w);
-        range("a", a, 0, count);
-        range("y", y, yOff, cols);
-        rowIds(w, rows, count);
+        int cols = Checks.cols(w);
+        Checks.range("a", a, 0, count);
+        Checks.range("y", y, yOff, cols);
+        Checks.rowIds(w, rows, count);
         ActivationQuantizer.pairing(w.type()); // the same types as the products, refused the same way
         AccumulateTask t = accumulateTask;
         t.decode = Dequantize.of(w.type());
@@ -148,15 +148,15 @@ public final class SimdKernels implements Kernels {
 
     @Override
     public void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
-        range("x", x, xOff, n);
-        range("out", out, outOff, n);
-        range("weight", weight, 0, n);
+        Checks.range("x", x, xOff, n);
+        Checks.range("out", out, outOff, n);
+        Checks.range("weight", weight, 0, n);
         VectorOps.rmsnorm(out, outOff, x, xOff, weight, n, eps);
     }
 
     @Override
     public void softmax(float[] x, int off, int n) {
-        range("x", x, off, n);
+        Checks.range("x", x, off, n);
         VectorOps.softmax(x, off, n);
     }
 
@@ -166,16 +166,16 @@ public final class SimdKernels implements Kernels {
         if (ropeDim > headSize || ropeDim % 2 != 0) {
             throw new IllegalArgumentException("rope dims " + ropeDim + " must be even and <= head size " + headSize);
         }
-        range("x", x, off, Math.multiplyExact(heads, headSize));
-        range("cos", cos, tableOff, ropeDim / 2);
-        range("sin", sin, tableOff, ropeDim / 2);
+        Checks.range("x", x, off, Math.multiplyExact(heads, headSize));
+        Checks.range("cos", cos, tableOff, ropeDim / 2);
+        Checks.range("sin", sin, tableOff, ropeDim / 2);
         VectorOps.rope(x, off, heads, headSize, ropeDim, cos, sin, tableOff, neox);
     }
 
     @Override
     public void gatedActivation(Activation act, float[] gate, float[] up, int off, int n) {
-        range("gate", gate, off, n);
-        range("up", up, off, n);
+        Checks.range("gate", gate, off, n);
+        Checks.range("up", up, off, n);
         VectorOps.gated(act, gate, up, off, n);
     }
 
@@ -186,10 +186,10 @@ public final class SimdKernels implements Kernels {
             throw new IllegalArgumentException("attention: " + heads + " heads over " + kvHeads
                     + " KV heads of size " + headSize + " do not fit kvDim " + kvDim);
         }
-        range("q", q, qOff, Math.multiplyExact(heads, headSize));
-        range("out", out, outOff, Math.multiplyExact(heads, headSize));
-        range("keys", keys, cacheOff, Math.multiplyExact(positions, kvDim));
-        range("values", values, cacheOff, Math.multiplyExact(positions, kvDim));
+        Checks.range("q", q, qOff, Math.multiplyExact(heads, headSize));
+        Checks.range("out", out, outOff, Math.multiplyExact(heads, headSize));
+        Checks.range("keys", keys, cacheOff, Math.multiplyExact(positions, kvDim));
+        Checks.range("values", values, cacheOff, Math.multiplyExact(positions, kvDim));
         AttentionTask t = attentionTask;
         t.grow(heads * positions, heads * headSize);
         t.q = q;
@@ -213,43 +213,6 @@ public final class SimdKernels implements Kernels {
         } else {
             pool.run(task, n);
         }
-    }
-
-    // the argument checks of the SPI contract, as the reference makes them (its Checks is package-private)
-
-    private static void range(String name, float[] a, int off, int n) {
-        if (off < 0 || n < 0 || off > a.length - n) {
-            throw new IndexOutOfBoundsException(name + "[" + off + " .. " + ((long) off + n) + ") is outside float["
-                    + a.length + "]");
-        }
-    }
-
-    private static void rowIds(Tensor w, int[] rows, int count) {
-        if (count < 0 || count > rows.length) {
-            throw new IndexOutOfBoundsException(count + " row ids requested from an int[" + rows.length + "]");
-        }
-        long n = w.rows();
-        for (int i = 0; i < count; i++) {
-            if (rows[i] < 0 || rows[i] >= n) {
-                throw new IndexOutOfBoundsException("row id " + rows[i] + " at index " + i + " is outside tensor '"
-                        + w.name() + "' of " + n + " rows");
-            }
-        }
-    }
-
-    private static int rows(Tensor w) {
-        return toInt(w, "rows", w.rows());
-    }
-
-    private static int cols(Tensor w) {
-        return toInt(w, "row length", w.shape().rowLength());
-    }
-
-    private static int toInt(Tensor w, String what, long v) {
-        if (v > Integer.MAX_VALUE) {
-            throw new EmberException("tensor '" + w.name() + "': " + what + " " + v + " is more than a kernel handles");
-        }
-        return (int) v;
     }
 
     /** y[b*yStride + i] = dot(row ids[i] (or i), activation b): the rows of one matvec/matmul/matvecRows. */
