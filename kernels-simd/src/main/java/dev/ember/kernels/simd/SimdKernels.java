@@ -126,11 +126,7 @@ public final class SimdKernels implements Kernels {
 
     @Override
     public void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff) {
-        int cols = Checks.cols(w);
-        Checks.range("a", a, 0, count);
-        Checks.range("y", y, yOff, cols);
-        Checks.rowIds(w, rows, count);
-        ActivationQuantizer.pairing(w.type()); // the same types as the products, refused the same way
+        int cols = Checks.accumulateRows(w, rows, a, count, y, yOff);
         AccumulateTask t = accumulateTask;
         t.decode = Dequantize.of(w.type());
         t.type = w.type();
@@ -148,9 +144,7 @@ public final class SimdKernels implements Kernels {
 
     @Override
     public void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
-        Checks.range("x", x, xOff, n);
-        Checks.range("out", out, outOff, n);
-        Checks.range("weight", weight, 0, n);
+        Checks.rmsnorm(out, outOff, x, xOff, weight, n);
         VectorOps.rmsnorm(out, outOff, x, xOff, weight, n, eps);
     }
 
@@ -163,33 +157,20 @@ public final class SimdKernels implements Kernels {
     @Override
     public void rope(float[] x, int off, int heads, int headSize, int ropeDim, float[] cos, float[] sin,
                      int tableOff, boolean neox) {
-        if (ropeDim > headSize || ropeDim % 2 != 0) {
-            throw new IllegalArgumentException("rope dims " + ropeDim + " must be even and <= head size " + headSize);
-        }
-        Checks.range("x", x, off, Math.multiplyExact(heads, headSize));
-        Checks.range("cos", cos, tableOff, ropeDim / 2);
-        Checks.range("sin", sin, tableOff, ropeDim / 2);
+        Checks.rope(x, off, heads, headSize, ropeDim, cos, sin, tableOff);
         VectorOps.rope(x, off, heads, headSize, ropeDim, cos, sin, tableOff, neox);
     }
 
     @Override
     public void gatedActivation(Activation act, float[] gate, float[] up, int off, int n) {
-        Checks.range("gate", gate, off, n);
-        Checks.range("up", up, off, n);
+        Checks.gated(gate, up, off, n);
         VectorOps.gated(act, gate, up, off, n);
     }
 
     @Override
     public void attention(float[] q, int qOff, float[] keys, float[] values, int cacheOff, int kvDim, int heads,
                           int kvHeads, int headSize, int positions, float[] out, int outOff) {
-        if (kvHeads <= 0 || heads % kvHeads != 0 || kvHeads * headSize > kvDim) {
-            throw new IllegalArgumentException("attention: " + heads + " heads over " + kvHeads
-                    + " KV heads of size " + headSize + " do not fit kvDim " + kvDim);
-        }
-        Checks.range("q", q, qOff, Math.multiplyExact(heads, headSize));
-        Checks.range("out", out, outOff, Math.multiplyExact(heads, headSize));
-        Checks.range("keys", keys, cacheOff, Math.multiplyExact(positions, kvDim));
-        Checks.range("values", values, cacheOff, Math.multiplyExact(positions, kvDim));
+        Checks.attention(q, qOff, keys, values, cacheOff, kvDim, heads, kvHeads, headSize, positions, out, outOff);
         AttentionTask t = attentionTask;
         t.grow(heads * positions, heads * headSize);
         t.q = q;
