@@ -3,15 +3,12 @@ package dev.ember.bench.kernels;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
@@ -45,45 +42,14 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class MatmulBenchmark {
-    /** The kernel provider by name. */
-    @Param({"scalar", "simd"})
-    public String provider;
-
-    /** The weights' block format. */
-    @Param({"F32", "F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
-    public String type;
-
-    /** Rows x columns of the weight matrix. */
-    @Param({"4096x4096", "11008x4096"})
-    public String shape;
-
-    /** Threads per product, the caller's included. */
-    @Param({"1"})
-    public int threads;
-
+public class MatmulBenchmark extends KernelBenchmark {
     /** Tokens in the batch. */
     @Param({"32"})
     public int batch;
 
-    private KernelFixture fixture;
-    private float[] x; // (batch, cols)
-    private float[] y; // (batch, rows)
-
-    /** Builds the matrix and the kernels once per trial. */
-    @Setup(Level.Trial)
-    public void setUp() {
-        fixture = KernelFixture.open(provider, threads, type, shape);
-        x = fixture.activations(batch);
-        y = new float[batch * (int) fixture.weight().rows()];
-    }
-
-    /** Frees the matrix and stops the workers. */
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        if (fixture != null) {
-            fixture.close();
-        }
+    @Override
+    protected int batch() {
+        return batch;
     }
 
     /** One prefill product over the batch; y is returned, so the result stays observable. */

@@ -3,15 +3,11 @@ package dev.ember.bench.kernels;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
@@ -42,41 +38,10 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
-public class MatvecBenchmark {
-    /** The kernel provider by name. */
-    @Param({"scalar", "simd"})
-    public String provider;
-
-    /** The weights' block format. */
-    @Param({"F32", "F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
-    public String type;
-
-    /** Rows x columns of the weight matrix. */
-    @Param({"4096x4096", "11008x4096"})
-    public String shape;
-
-    /** Threads per matvec, the caller's included. */
-    @Param({"1"})
-    public int threads;
-
-    private KernelFixture fixture;
-    private float[] x; // (cols)
-    private float[] y; // (rows)
-
-    /** Builds the matrix and the kernels once per trial. */
-    @Setup(Level.Trial)
-    public void setUp() {
-        fixture = KernelFixture.open(provider, threads, type, shape);
-        x = fixture.activations(1);
-        y = new float[(int) fixture.weight().rows()];
-    }
-
-    /** Frees the matrix and stops the workers. */
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        if (fixture != null) {
-            fixture.close();
-        }
+public class MatvecBenchmark extends KernelBenchmark {
+    @Override
+    protected int batch() {
+        return 1;
     }
 
     /** One decode matvec; y is a field, so the result stays observable. */
