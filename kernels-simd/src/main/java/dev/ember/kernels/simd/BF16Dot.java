@@ -41,21 +41,35 @@ final class BF16Dot {
         FloatVector acc1 = FloatVector.zero(F);
         int step = F.length();
         int i = 0;
+        // the widening is written out at each load, not in a helper: C2 boxes the vectors a helper returns when
+        // it declines to inline it (which depends on compile order), and a box per load is a heap object per step
         for (; i + 2 * step <= n; i += 2 * step) {
             long wi = wOff + 2L * i;
             long ai = aOff + 2L * i;
-            acc0 = load(w, wi).fma(load(a, ai), acc0);
-            acc1 = load(w, wi + 2L * step).fma(load(a, ai + 2L * step), acc1);
+            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(H, w, wi, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector a0 = ((IntVector) ShortVector.fromMemorySegment(H, a, ai, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w1 = ((IntVector) ShortVector.fromMemorySegment(H, w, wi + 2L * step, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector a1 = ((IntVector) ShortVector.fromMemorySegment(H, a, ai + 2L * step, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            acc0 = w0.fma(a0, acc0);
+            acc1 = w1.fma(a1, acc1);
         }
         for (; i < n; i += step) {
-            acc0 = load(w, wOff + 2L * i).fma(load(a, aOff + 2L * i), acc0);
+            FloatVector w0 = ((IntVector) ShortVector.fromMemorySegment(H, w, wOff + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector a0 = ((IntVector) ShortVector.fromMemorySegment(H, a, aOff + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            acc0 = w0.fma(a0, acc0);
         }
-        return F32Dot.sumLanes(acc0.add(acc1));
+        FloatVector total = acc0.add(acc1);
+        double sum = 0; // the lanes in order, in double: the same sum interpreted or compiled
+        for (int l = 0; l < F.length(); l++) {
+            sum += total.lane(l);
+        }
+        return sum;
     }
 
-    /** @return F.length() bfloat16 values at {@code off}, as floats */
-    static FloatVector load(MemorySegment m, long off) {
-        return ((IntVector) ShortVector.fromMemorySegment(H, m, off, LE).convertShape(VectorOperators.S2I, I, 0))
-                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
 }

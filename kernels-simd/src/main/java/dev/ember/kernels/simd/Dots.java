@@ -9,12 +9,14 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * The SIMD dot of each weight type, one table (ggml's {@code type_traits_cpu[t].vec_dot}): the activation
- * side of each pairing is {@link ActivationQuantizer}'s, unchanged. Types without a vector dot here (Q2_K
+ * The SIMD dot of each weight type, two tables (ggml's {@code type_traits_cpu[t].vec_dot}): the activation
+ * side of each pairing is {@link ActivationQuantizer}'s, unchanged; the 32-value block formats' dots
+ * ({@link #block}) take it widened ({@link WidenedQ8}), the others ({@link #of}) as ggml's block bytes. Types without a vector dot here (Q2_K
  * and Q3_K, rare in the models Ember targets) use the scalar reference dot of the pairing.
  */
 final class Dots {
     private static final Map<GgmlType, RowDot> SIMD = table();
+    private static final Map<GgmlType, BlockDot> BLOCK = blockTable();
 
     private Dots() {
     }
@@ -24,15 +26,28 @@ final class Dots {
         t.put(GgmlType.F32, F32Dot::dot);
         t.put(GgmlType.F16, F16Dot::dot);
         t.put(GgmlType.BF16, BF16Dot::dot);
-        t.put(GgmlType.Q8_0, Q8_0Dot::dot);
-        t.put(GgmlType.Q4_0, Q4_0Dot::dot);
-        t.put(GgmlType.Q4_1, Q4_1Dot::dot);
-        t.put(GgmlType.Q5_0, Q5_0Dot::dot);
-        t.put(GgmlType.Q5_1, Q5_1Dot::dot);
         t.put(GgmlType.Q4_K, Q4_KDot::dot);
         t.put(GgmlType.Q5_K, Q5_KDot::dot);
         t.put(GgmlType.Q6_K, Q6_KDot::dot);
         return Collections.unmodifiableMap(t);
+    }
+
+    private static Map<GgmlType, BlockDot> blockTable() {
+        Map<GgmlType, BlockDot> t = new EnumMap<>(GgmlType.class);
+        t.put(GgmlType.Q8_0, Q8_0Dot.INSTANCE);
+        t.put(GgmlType.Q4_0, Q4_0Dot.INSTANCE);
+        t.put(GgmlType.Q4_1, Q4_1Dot.INSTANCE);
+        t.put(GgmlType.Q5_0, Q5Dot.Q5_0);
+        t.put(GgmlType.Q5_1, Q5Dot.Q5_1);
+        return Collections.unmodifiableMap(t);
+    }
+
+    /**
+     * @return the dot of a 32-value block format, which takes {@link WidenedQ8} activations, or null when
+     * {@code weight} is not one
+     */
+    static BlockDot block(GgmlType weight) {
+        return BLOCK.get(weight);
     }
 
     /** @return the vector dot for weights of {@code p.weight()}, else the pairing's scalar dot */

@@ -4,7 +4,6 @@ import dev.ember.tensor.quant.F16;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -13,9 +12,13 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * F16 weights times F16 activations. Halves are widened to floats in vectors ({@link #toFloat}); each
- * product of two halves is exact in float; the products are summed in float lanes as ggml's AVX code does
- * (the scalar {@code F16.dot} sums in double), the lanes added in double.
+ * F16 weights times F16 activations. Halves are widened to floats in vectors, exactly as
+ * {@code Float.float16ToFloat}: the exponent and mantissa bits moved into a float's place and scaled by
+ * 2^112 (exact, subnormals included), then the sign; infinities and NaNs get the all-ones exponent instead.
+ * Each product of two halves is exact in float; the products are summed in float lanes as ggml's AVX code
+ * does (the scalar {@code F16.dot} sums in double). The conversion is written out at each use rather than
+ * in a helper: when C2 declines to inline a helper (which depends on compile order) every vector it returns
+ * becomes a heap object.
  */
 final class F16Dot {
     private static final VectorSpecies<Float> F = Species.F;
@@ -56,47 +59,55 @@ final class F16Dot {
     }
 
     private static double widenedBody(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
-        // one accumulator and one call site of each helper, as in body: the conversion is the bound, and C2
-        // must inline the helpers everywhere or it boxes the vectors they return
+        // one accumulator, as in body: the conversion is the bound
         FloatVector acc = FloatVector.zero(F);
         int step = F.length();
         for (int i = 0; i < n; i += step) {
-            FloatVector x = toFloat(halves(w, wOff + 2L * i));
+            IntVector hw = (IntVector) ShortVector.fromMemorySegment(H, w, wOff + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            IntVector hwMag = hw.and(0x7FFF);
+            IntVector hwShift = hwMag.lanewise(VectorOperators.LSHL, 13);
+            IntVector hwBits = ((IntVector) hwShift.reinterpretAsFloats().mul(EXP_ADJUST).reinterpretAsInts())
+                    .blend(hwShift.or(0x7F800000), hwMag.compare(VectorOperators.GE, 0x7C00));
+            FloatVector x = hwBits.or(hw.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
             acc = x.fma(FloatVector.fromMemorySegment(F, a, aOff + 4L * i, LE), acc);
         }
-        return F32Dot.sumLanes(acc);
+        FloatVector total = acc;
+        double sum = 0; // the lanes in order, in double: the same sum interpreted or compiled
+        for (int l = 0; l < F.length(); l++) {
+            sum += total.lane(l);
+        }
+        return sum;
     }
 
     private static double body(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
         // one accumulator: the conversions (a dozen integer ops per vector of each operand) are the bound, not
-        // the FMA latency; and the loop keeps every call inlined (see toFloat), or C2 boxes the vectors
+        // the FMA latency. Each conversion is written out where it is used, as the class comment says why
         FloatVector acc = FloatVector.zero(F);
         int step = F.length();
         for (int i = 0; i < n; i += step) {
-            FloatVector x = toFloat(halves(w, wOff + 2L * i));
-            FloatVector y = toFloat(halves(a, aOff + 2L * i));
+            IntVector hw = (IntVector) ShortVector.fromMemorySegment(H, w, wOff + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            IntVector hwMag = hw.and(0x7FFF);
+            IntVector hwShift = hwMag.lanewise(VectorOperators.LSHL, 13);
+            IntVector hwBits = ((IntVector) hwShift.reinterpretAsFloats().mul(EXP_ADJUST).reinterpretAsInts())
+                    .blend(hwShift.or(0x7F800000), hwMag.compare(VectorOperators.GE, 0x7C00));
+            FloatVector x = hwBits.or(hw.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+            IntVector ha = (IntVector) ShortVector.fromMemorySegment(H, a, aOff + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, I, 0);
+            IntVector haMag = ha.and(0x7FFF);
+            IntVector haShift = haMag.lanewise(VectorOperators.LSHL, 13);
+            IntVector haBits = ((IntVector) haShift.reinterpretAsFloats().mul(EXP_ADJUST).reinterpretAsInts())
+                    .blend(haShift.or(0x7F800000), haMag.compare(VectorOperators.GE, 0x7C00));
+            FloatVector y = haBits.or(ha.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+
             acc = x.fma(y, acc);
         }
-        return F32Dot.sumLanes(acc);
-    }
-
-    private static IntVector halves(MemorySegment m, long off) {
-        return (IntVector) ShortVector.fromMemorySegment(H, m, off, LE).convertShape(VectorOperators.S2I, I, 0);
-    }
-
-    /**
-     * Halves (sign-extended in int lanes) to floats, exactly as {@code Float.float16ToFloat}: the exponent
-     * and mantissa bits moved into a float's place and scaled by 2^112 (exact, subnormals included), then
-     * the sign; infinities and NaNs get the all-ones exponent instead. Kept small: a vector helper that C2
-     * compiles on its own and then refuses to inline makes every vector it returns a heap object.
-     */
-    static FloatVector toFloat(IntVector h) {
-        IntVector magnitude = h.and(0x7FFF);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-        IntVector bits = ((IntVector) shifted.reinterpretAsFloats().mul(EXP_ADJUST).reinterpretAsInts());
-        VectorMask<Integer> special = magnitude.compare(VectorOperators.GE, 0x7C00);
-        bits = bits.blend(shifted.or(0x7F800000), special);
-        return bits.or(sign).reinterpretAsFloats();
+        FloatVector total = acc;
+        double sum = 0; // the lanes in order, in double: the same sum interpreted or compiled
+        for (int l = 0; l < F.length(); l++) {
+            sum += total.lane(l);
+        }
+        return sum;
     }
 }

@@ -43,27 +43,20 @@ final class F32Dot {
         for (; i + 4 * step <= n; i += 4 * step) {
             long wi = wOff + 4L * i;
             long ai = aOff + 4L * i;
-            acc0 = load(w, wi).fma(load(a, ai), acc0);
-            acc1 = load(w, wi + 4L * step).fma(load(a, ai + 4L * step), acc1);
-            acc2 = load(w, wi + 8L * step).fma(load(a, ai + 8L * step), acc2);
-            acc3 = load(w, wi + 12L * step).fma(load(a, ai + 12L * step), acc3);
+            acc0 = FloatVector.fromMemorySegment(F, w, wi, LE).fma(FloatVector.fromMemorySegment(F, a, ai, LE), acc0);
+            acc1 = FloatVector.fromMemorySegment(F, w, wi + 4L * step, LE).fma(FloatVector.fromMemorySegment(F, a, ai + 4L * step, LE), acc1);
+            acc2 = FloatVector.fromMemorySegment(F, w, wi + 8L * step, LE).fma(FloatVector.fromMemorySegment(F, a, ai + 8L * step, LE), acc2);
+            acc3 = FloatVector.fromMemorySegment(F, w, wi + 12L * step, LE).fma(FloatVector.fromMemorySegment(F, a, ai + 12L * step, LE), acc3);
         }
         for (; i < n; i += step) {
-            acc0 = load(w, wOff + 4L * i).fma(load(a, aOff + 4L * i), acc0);
+            acc0 = FloatVector.fromMemorySegment(F, w, wOff + 4L * i, LE).fma(FloatVector.fromMemorySegment(F, a, aOff + 4L * i, LE), acc0);
         }
-        return sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
+        FloatVector total = acc0.add(acc1).add(acc2.add(acc3));
+        double sum = 0; // the lanes in order, in double: the same sum interpreted or compiled
+        for (int l = 0; l < F.length(); l++) {
+            sum += total.lane(l);
+        }
+        return sum;
     }
 
-    private static FloatVector load(MemorySegment m, long off) {
-        return FloatVector.fromMemorySegment(F, m, off, LE);
-    }
-
-    /** @return the lanes added in double, in lane order */
-    static double sumLanes(FloatVector v) {
-        double s = 0;
-        for (int l = 0; l < v.length(); l++) {
-            s += v.lane(l);
-        }
-        return s;
-    }
 }

@@ -1,6 +1,7 @@
 package dev.ember.kernels.simd;
 
-import dev.ember.tensor.quant.F16;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
@@ -8,37 +9,117 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Q8_0 weights times Q8_0 activations, as {@code Q8_0.dot}: per block the exact integer sum of the 32
- * byte products, times {@code (dw * da)} in float, blocks added in order, so the result is the scalar
- * dot's bit for bit. Block layout: {@code d} (fp16), {@code qs[32]} (int8).
+ * Q8_0 weights times Q8_0 activations ({@link BlockDot}'s arithmetic). Block layout: {@code d} (fp16),
+ * {@code qs[32]} (int8). Weights are at most 127 in magnitude as ggml quantizes them (128 from another
+ * quantizer still fits) and activations at most 127, so a lane's two products (at most 32512) sum in a short.
  */
-final class Q8_0Dot {
-    private static final int BLOCK = 32;
+final class Q8_0Dot implements BlockDot {
+    static final Q8_0Dot INSTANCE = new Q8_0Dot();
     private static final int BYTES = 34;
 
     private Q8_0Dot() {
     }
 
-    /** The {@link dev.ember.tensor.quant.RowDot} of Q8_0 weights. */
-    static float dot(MemorySegment w, long wOff, MemorySegment a, long aOff, int n) {
-        float sum = 0f;
-        for (int b = 0; b < n / BLOCK; b++) {
+    @Override
+    public float dot(MemorySegment w, long wOff, WidenedQ8 a, int token) {
+        short[] xq = a.q;
+        float[] xd = a.d;
+        int blocks = a.blocks;
+        FloatVector acc = FloatVector.zero(Blocks.F);
+        for (int b = 0; b < blocks; b++) {
             long wb = wOff + (long) b * BYTES;
-            long ab = aOff + (long) b * BYTES;
-            sum += blockSum(w, wb + 2, a, ab + 2) * (F16.get(w, wb) * F16.get(a, ab));
+            int xb = (token * blocks + b) * WidenedQ8.BLOCK;
+            IntVector sum = IntVector.zero(Blocks.I);
+            for (int j = 0; j < WidenedQ8.BLOCK; j += 2 * Blocks.SL) {
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(Blocks.B, w, wb + 2 + j, Blocks.LE)
+                        .convertShape(VectorOperators.B2S, Blocks.S, 0);
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(Blocks.B, w, wb + 2 + j + Blocks.SL,
+                        Blocks.LE).convertShape(VectorOperators.B2S, Blocks.S, 0);
+                IntVector p = w0.mul(ShortVector.fromArray(Blocks.S, xq, xb + j))
+                        .add(w1.mul(ShortVector.fromArray(Blocks.S, xq, xb + j + Blocks.SL))).reinterpretAsInts();
+                sum = sum.add(p.lanewise(VectorOperators.ASHR, 16))
+                        .add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+            }
+            float scale = Float.float16ToFloat(w.get(Blocks.LE_SHORT, wb)) * xd[token * blocks + b];
+            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Blocks.F, scale), acc);
+        }
+        float sum = 0f; // lanes in order: reduceLanes' order differs between interpreter and C2
+        for (int l = 0; l < Blocks.F.length(); l++) {
+            sum += acc.lane(l);
         }
         return sum;
     }
 
-    /** The exact integer dot of 32 int8 weights with 32 int8 activations. */
-    static int blockSum(MemorySegment w, long wq, MemorySegment a, long aq) {
-        // products of two int8 fit a short; their sum over lanes does not, so each chunk's widens to ints
-        IntVector acc = IntVector.zero(Blocks.I);
-        for (int j = 0; j < BLOCK; j += Blocks.SL) {
-            ShortVector p = Blocks.bytes(w, wq + j).mul(Blocks.bytes(a, aq + j));
-            acc = acc.add(p.convertShape(VectorOperators.S2I, Blocks.I, 0))
-                    .add(p.convertShape(VectorOperators.S2I, Blocks.I, 1));
+    @Override
+    public void dot4(MemorySegment w, long wOff, WidenedQ8 a, int token, float[] y, int yOff, int yStride) {
+        short[] xq = a.q;
+        float[] xd = a.d;
+        int blocks = a.blocks;
+        int cols = blocks * WidenedQ8.BLOCK;
+        FloatVector acc0 = FloatVector.zero(Blocks.F);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        for (int b = 0; b < blocks; b++) {
+            long wb = wOff + (long) b * BYTES;
+            int x0 = token * cols + b * WidenedQ8.BLOCK;
+            IntVector sum0 = IntVector.zero(Blocks.I);
+            IntVector sum1 = sum0;
+            IntVector sum2 = sum0;
+            IntVector sum3 = sum0;
+            for (int j = 0; j < WidenedQ8.BLOCK; j += 2 * Blocks.SL) {
+                ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(Blocks.B, w, wb + 2 + j, Blocks.LE)
+                        .convertShape(VectorOperators.B2S, Blocks.S, 0);
+                ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(Blocks.B, w, wb + 2 + j + Blocks.SL,
+                        Blocks.LE).convertShape(VectorOperators.B2S, Blocks.S, 0);
+                int x = x0 + j;
+                IntVector p = w0.mul(ShortVector.fromArray(Blocks.S, xq, x))
+                        .add(w1.mul(ShortVector.fromArray(Blocks.S, xq, x + Blocks.SL))).reinterpretAsInts();
+                sum0 = sum0.add(p.lanewise(VectorOperators.ASHR, 16))
+                        .add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                x += cols;
+                p = w0.mul(ShortVector.fromArray(Blocks.S, xq, x))
+                        .add(w1.mul(ShortVector.fromArray(Blocks.S, xq, x + Blocks.SL))).reinterpretAsInts();
+                sum1 = sum1.add(p.lanewise(VectorOperators.ASHR, 16))
+                        .add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                x += cols;
+                p = w0.mul(ShortVector.fromArray(Blocks.S, xq, x))
+                        .add(w1.mul(ShortVector.fromArray(Blocks.S, xq, x + Blocks.SL))).reinterpretAsInts();
+                sum2 = sum2.add(p.lanewise(VectorOperators.ASHR, 16))
+                        .add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                x += cols;
+                p = w0.mul(ShortVector.fromArray(Blocks.S, xq, x))
+                        .add(w1.mul(ShortVector.fromArray(Blocks.S, xq, x + Blocks.SL))).reinterpretAsInts();
+                sum3 = sum3.add(p.lanewise(VectorOperators.ASHR, 16))
+                        .add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+            }
+            float dw = Float.float16ToFloat(w.get(Blocks.LE_SHORT, wb));
+            int s = token * blocks + b;
+            acc0 = ((FloatVector) sum0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Blocks.F, dw * xd[s]), acc0);
+            acc1 = ((FloatVector) sum1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Blocks.F, dw * xd[s + blocks]), acc1);
+            acc2 = ((FloatVector) sum2.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Blocks.F, dw * xd[s + 2 * blocks]), acc2);
+            acc3 = ((FloatVector) sum3.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Blocks.F, dw * xd[s + 3 * blocks]), acc3);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        // lanes in order: reduceLanes' order differs between interpreter and C2, and must not differ from dot's
+        float acc0Sum = 0f;
+        for (int l = 0; l < Blocks.F.length(); l++) {
+            acc0Sum += acc0.lane(l);
+        }
+        y[yOff] = acc0Sum;
+        float acc1Sum = 0f;
+        for (int l = 0; l < Blocks.F.length(); l++) {
+            acc1Sum += acc1.lane(l);
+        }
+        y[yOff + yStride] = acc1Sum;
+        float acc2Sum = 0f;
+        for (int l = 0; l < Blocks.F.length(); l++) {
+            acc2Sum += acc2.lane(l);
+        }
+        y[yOff + 2 * yStride] = acc2Sum;
+        float acc3Sum = 0f;
+        for (int l = 0; l < Blocks.F.length(); l++) {
+            acc3Sum += acc3.lane(l);
+        }
+        y[yOff + 3 * yStride] = acc3Sum;
     }
 }

@@ -38,6 +38,7 @@ public final class SimdKernels implements Kernels {
 
     private final WorkerPool pool;
     private final ActivationQuantizer activations = new ActivationQuantizer();
+    private final WidenedQ8 widenedQ8 = new WidenedQ8();
     private final RowsTask rowsTask = new RowsTask();
     private final AccumulateTask accumulateTask = new AccumulateTask();
     private final AttentionTask attentionTask = new AttentionTask();
@@ -92,11 +93,16 @@ public final class SimdKernels implements Kernels {
         int cols = Checks.cols(w);
         RowsTask t = rowsTask;
         t.dot = Dots.of(p);
+        t.blockDot = Dots.block(w.type());
         t.weights = w.data();
         t.rowBytes = w.rowBytes();
         t.act = activations.quantize(p, x, xOff, cols, batch);
         t.actBytes = p.activationBytes(cols);
-        if (w.type() == GgmlType.F16) {
+        if (t.blockDot != null) {
+            widenedQ8.widen(p.activation(), t.act, cols, batch);
+            t.wide = widenedQ8;
+            t.actBytes = 2L * cols;
+        } else if (w.type() == GgmlType.F16) {
             // the F16 activation widened to floats once per call (exact), so that per product only the weight
             // is converted: half the conversion work of the row loop
             t.act = widen(t.act, (long) cols * batch);
@@ -199,6 +205,8 @@ public final class SimdKernels implements Kernels {
     /** y[b*yStride + i] = dot(row ids[i] (or i), activation b): the rows of one matvec/matmul/matvecRows. */
     private static final class RowsTask implements WorkerPool.RangeTask {
         RowDot dot;
+        BlockDot blockDot; // when not null, the dot: of a block format with widened activations
+        WidenedQ8 wide;
         MemorySegment weights;
         long rowBytes;
         MemorySegment act;
@@ -212,6 +220,10 @@ public final class SimdKernels implements Kernels {
 
         @Override
         public void run(int from, int to) {
+            if (blockDot != null) {
+                runBlocks(from, to);
+                return;
+            }
             if (batch == 1) {
                 for (int i = from; i < to; i++) {
                     y[yOff + i] = dot.dot(weights, (ids == null ? i : ids[i]) * rowBytes, act, 0, cols);
@@ -236,8 +248,33 @@ public final class SimdKernels implements Kernels {
             }
         }
 
+        /** {@link #run} for the block formats: as its prefill tiling, four tokens per dot where there are four. */
+        private void runBlocks(int from, int to) {
+            BlockDot d = blockDot;
+            int rowTile = batch == 1 ? to - from : (int) Math.max(1, L2_TILE / rowBytes);
+            int tokenTile = (int) Math.max(4, L1_TILE / actBytes / 4 * 4);
+            for (int r0 = from; r0 < to; r0 += rowTile) {
+                int r1 = Math.min(to, r0 + rowTile);
+                for (int b0 = 0; b0 < batch; b0 += tokenTile) {
+                    int b1 = Math.min(batch, b0 + tokenTile);
+                    for (int i = r0; i < r1; i++) {
+                        long row = (ids == null ? i : ids[i]) * rowBytes;
+                        int b = b0;
+                        for (; b + 4 <= b1; b += 4) {
+                            d.dot4(weights, row, wide, b, y, yOff + b * yStride + i, yStride);
+                        }
+                        for (; b < b1; b++) {
+                            y[yOff + b * yStride + i] = d.dot(weights, row, wide, b);
+                        }
+                    }
+                }
+            }
+        }
+
         void clear() {
             dot = null;
+            blockDot = null;
+            wide = null;
             weights = null;
             act = null;
             ids = null;

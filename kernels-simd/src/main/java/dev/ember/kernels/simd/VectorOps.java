@@ -57,7 +57,12 @@ final class VectorOps {
             FloatVector v = FloatVector.fromArray(F, x, off + i);
             acc0 = v.fma(v, acc0);
         }
-        return F32Dot.sumLanes(acc0.add(acc1));
+        FloatVector total = acc0.add(acc1);
+        double sum = 0; // the lanes in order, in double: the same sum interpreted or compiled
+        for (int l = 0; l < F.length(); l++) {
+            sum += total.lane(l);
+        }
+        return sum;
     }
 
     /** In-place softmax: max, exp(x - max) in float (vector exp), the sum in float lanes added in double. */
@@ -80,7 +85,10 @@ final class VectorOps {
             sums = sums.add(e);
             e.intoArray(x, off + i);
         }
-        double sum = F32Dot.sumLanes(sums);
+        double sum = 0; // the lanes in order, in double: the same sum interpreted or compiled
+        for (int l = 0; l < L; l++) {
+            sum += sums.lane(l);
+        }
         for (int i = body; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
             sum += e;
@@ -180,7 +188,12 @@ final class VectorOps {
         for (; i < n; i += L) {
             acc0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc0);
         }
-        return F32Dot.sumLanes(acc0.add(acc1));
+        FloatVector total = acc0.add(acc1);
+        double sum = 0; // the lanes in order, in double: the same sum interpreted or compiled
+        for (int l = 0; l < F.length(); l++) {
+            sum += total.lane(l);
+        }
+        return sum;
     }
 
     /**

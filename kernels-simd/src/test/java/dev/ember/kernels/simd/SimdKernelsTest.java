@@ -8,6 +8,7 @@ import dev.ember.kernel.WorkerPool;
 import dev.ember.tensor.GgmlType;
 import dev.ember.tensor.Shape;
 import dev.ember.tensor.Tensor;
+import dev.ember.tensor.quant.Dequantize;
 import dev.ember.tensor.quant.Quantize;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,6 +18,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,8 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The SIMD kernels pass the conformance suite against the double-precision oracle. Surefire runs this class
  * twice: at the platform's preferred width and with {@code -Dember.vectorBits=128}. Plus what only these
- * kernels promise: block-format dots equal to the scalar reference bit for bit, prefill equal to decode, and
- * no allocation once warm.
+ * kernels promise: block-format dots within float rounding of the scalar reference, prefill equal to decode
+ * bit for bit, and no allocation once warm.
  */
 class SimdKernelsTest extends KernelConformanceTest {
     @Override
@@ -45,18 +48,28 @@ class SimdKernelsTest extends KernelConformanceTest {
 
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
-    void blockFormatsEqualTheScalarReferenceBitForBit(GgmlType type) {
-        // the vector dots keep the scalar order: exact integer block sums, scales and block order in float
+    void blockFormatsAgreeWithTheScalarReference(GgmlType type) {
+        // same integer products and scales as the scalar dot, summed in float lanes instead of block by block:
+        // the two may differ by float rounding only, a few ulps of the sum of the terms' magnitudes. A wrong
+        // nibble, bit or scale moves the result by about one term, far more.
         Random rng = new Random(31 + type.ordinal());
         for (int cols : new int[] {32, 96, 4096 + 32}) {
-            Tensor w = weights(type, 37, cols, rng);
+            int rows = 37;
+            Tensor w = weights(type, rows, cols, rng);
             float[] x = gaussian(rng, cols + 2);
-            float[] simd = new float[37];
-            float[] scalar = new float[37];
+            float[] simd = new float[rows];
+            float[] scalar = new float[rows];
             kernels(1).matvec(w, x, 2, simd, 0);
             new ScalarKernels(new WorkerPool(1)).matvec(w, x, 2, scalar, 0);
-            for (int r = 0; r < scalar.length; r++) {
-                assertEquals(Float.floatToIntBits(scalar[r]), Float.floatToIntBits(simd[r]),
+            float[] row = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                Dequantize.row(type, w.data(), r * w.rowBytes(), row, 0, cols);
+                double magnitude = 0;
+                for (int c = 0; c < cols; c++) {
+                    magnitude += Math.abs(row[c] * x[2 + c]);
+                }
+                // the unsigned formats' minimums and Q4_0's offset of 8 are summed apart: up to 4x the magnitude
+                assertEquals(scalar[r], simd[r], 1e-5 * 4 * magnitude,
                         type + " " + cols + " cols, row " + r + ": scalar " + scalar[r] + ", simd " + simd[r]);
             }
         }
@@ -92,7 +105,10 @@ class SimdKernelsTest extends KernelConformanceTest {
         Random rng = new Random(22);
         // the K-quant dots are another class's, checked by their own tests
         Tensor q4 = weights(GgmlType.Q4_0, 96, 512, rng);   // big enough to go parallel
+        Tensor q8 = weights(GgmlType.Q8_0, 96, 512, rng);
         Tensor f16 = weights(GgmlType.F16, 96, 512, rng);
+        Tensor bf16 = weights(GgmlType.BF16, 96, 512, rng);
+        Tensor f32 = weights(GgmlType.F32, 96, 512, rng);
         float[] x = gaussian(rng, 16 * 512);
         float[] y = new float[16 * 96];
         float[] weight = gaussian(rng, 512);
@@ -102,33 +118,42 @@ class SimdKernelsTest extends KernelConformanceTest {
         int[] ids = {5, 1, 90, 7, 7};
         float[] a = {0.5f, -1f, 2f, 0.25f, 1f};
         Kernels k = kernels(2);
-        Runnable step = () -> {
-            k.matvec(f16, x, 0, y, 0);
-            k.matmul(q4, x, 16, y);
-            k.matvecRows(q4, ids, ids.length, x, 0, y);
-            k.accumulateRows(q4, ids, a, ids.length, out, 0);
-            k.rmsnorm(out, 0, x, 0, weight, 512, 1e-5f);
-            k.softmax(out, 0, 512);
-            k.rope(out, 0, 8, 64, 64, table, table, 0, true);
-            k.gatedActivation(Activation.SILU, out, x, 0, 512);
-            k.attention(x, 0, cache, cache, 0, 128, 8, 2, 64, 64, out, 0);
-        };
+        Map<String, Runnable> ops = new LinkedHashMap<>();
+        ops.put("matvec F16", () -> k.matvec(f16, x, 0, y, 0));
+        ops.put("matvec BF16", () -> k.matvec(bf16, x, 0, y, 0));
+        ops.put("matvec F32", () -> k.matvec(f32, x, 0, y, 0));
+        ops.put("matvec Q8_0", () -> k.matvec(q8, x, 0, y, 0));
+        ops.put("matmul Q4_0", () -> k.matmul(q4, x, 16, y));
+        ops.put("matvecRows Q4_0", () -> k.matvecRows(q4, ids, ids.length, x, 0, y));
+        ops.put("accumulateRows Q4_0", () -> k.accumulateRows(q4, ids, a, ids.length, out, 0));
+        ops.put("rmsnorm", () -> k.rmsnorm(out, 0, x, 0, weight, 512, 1e-5f));
+        ops.put("softmax", () -> k.softmax(out, 0, 512));
+        ops.put("rope", () -> k.rope(out, 0, 8, 64, 64, table, table, 0, true));
+        ops.put("gatedActivation", () -> k.gatedActivation(Activation.SILU, out, x, 0, 512));
+        ops.put("attention", () -> k.attention(x, 0, cache, cache, 0, 128, 8, 2, 64, 64, out, 0));
         com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         // "warm" means C2 has compiled (and so scalar-replaced) every vector op, which takes a few thousand calls
-        // of each; until then the interpreter and C1 box every vector. Measure after each round of warm-up.
-        long bytes = Long.MAX_VALUE;
-        for (int round = 0; round < 20 && bytes >= 100; round++) {
+        // of each; until then the interpreter and C1 box every vector. Each op is measured alone, after each
+        // round of warm-up of all of them (so that every call site sees every type, as in a model).
+        Map<String, Long> allocated = new LinkedHashMap<>();
+        for (int round = 0; round < 20 && (round == 0 || !allocated.isEmpty()); round++) {
             for (int i = 0; i < 1000; i++) {
-                step.run();
+                ops.values().forEach(Runnable::run);
             }
-            long before = bean.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 100; i++) {
-                step.run();
+            allocated.clear();
+            for (Map.Entry<String, Runnable> op : ops.entrySet()) {
+                long before = bean.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 100; i++) {
+                    op.getValue().run();
+                }
+                long bytes = bean.getCurrentThreadAllocatedBytes() - before;
+                // one allocation per call would be 100 x 16 bytes at least; the probe itself may cost a few bytes
+                if (bytes >= 100) {
+                    allocated.put(op.getKey(), bytes);
+                }
             }
-            bytes = bean.getCurrentThreadAllocatedBytes() - before;
         }
-        // one allocation per call would be 100 x 16 bytes at least; the probe itself may cost a few bytes
-        assertTrue(bytes < 100, bytes + " bytes allocated by 100 warm steps");
+        assertTrue(allocated.isEmpty(), "bytes allocated by 100 warm calls: " + allocated);
     }
 
     /** @return (rows, cols) weights of {@code type}: gaussian values quantized by the reference quantizer */
