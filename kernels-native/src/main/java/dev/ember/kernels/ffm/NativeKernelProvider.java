@@ -1,0 +1,54 @@
+package dev.ember.kernels.ffm;
+
+import dev.ember.kernel.KernelProvider;
+import dev.ember.kernel.KernelSelection;
+import dev.ember.kernel.Kernels;
+import dev.ember.kernel.WorkerPool;
+
+/**
+ * The C kernels as a {@link KernelProvider}: priority 30, the default where the library loads and the CPU
+ * has AVX2. They cover the ops where C beats the Vector API (the Q4_0 and Q8_0 dot products, most of a
+ * quantized model's time); every other op runs on the best other available provider (simd, else scalar).
+ */
+public final class NativeKernelProvider implements KernelProvider {
+    /** The name that selects it ({@code -Dember.kernels=native}, {@code --kernels native}). */
+    public static final String NAME = "native";
+
+    /** Public no-argument constructor, for {@code ServiceLoader}. */
+    public NativeKernelProvider() {
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int priority() {
+        return 30;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return NativeLibrary.unavailableReason();
+    }
+
+    @Override
+    public Kernels create(WorkerPool pool) {
+        String why = unavailableReason();
+        if (why != null) {
+            throw new IllegalStateException("native kernels cannot run here: " + why);
+        }
+        return new NativeKernels(pool, fallback().create(pool));
+    }
+
+    /** @return the available provider of highest priority other than this one */
+    static KernelProvider fallback() {
+        for (KernelProvider p : KernelSelection.providers()) {
+            if (!p.name().equals(NAME) && p.unavailableReason() == null) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no kernels besides native are available: the scalar ones should be");
+    }
+}

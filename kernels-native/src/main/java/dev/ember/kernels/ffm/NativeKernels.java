@@ -1,0 +1,210 @@
+package dev.ember.kernels.ffm;
+
+import dev.ember.kernel.Activation;
+import dev.ember.kernel.ActivationQuantizer;
+import dev.ember.kernel.Checks;
+import dev.ember.kernel.Kernels;
+import dev.ember.kernel.WorkerPool;
+import dev.ember.tensor.GgmlType;
+import dev.ember.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * {@link Kernels} whose Q4_0 and Q8_0 matrix products run in C ({@code ember_kernels.c}: llama.cpp's AVX2
+ * arithmetic, {@code vpmaddubsw} included), everything else on another provider's kernels. The structure is
+ * the other providers': the activation converted once per call by {@link ActivationQuantizer} (Q8_0, as
+ * llama.cpp), rows split over the {@link WorkerPool}, one downcall per range of rows; the C code writes into
+ * an off-heap scratch that is copied into the caller's array afterwards (a heap array cannot be handed to C
+ * without a per-call wrapper object). Nothing is allocated per call once the scratch has grown.
+ *
+ * <p>Results do not depend on the thread count, and a token's prefill result equals its decode result: each
+ * (row, token) dot is one C call's, in one order.
+ */
+public final class NativeKernels implements Kernels {
+    /** Below this many multiply-adds an op runs on the calling thread: waking workers would cost more. */
+    private static final long MIN_PARALLEL_WORK = 1 << 15;
+
+    private final WorkerPool pool;
+    private final Kernels other;
+    private final ActivationQuantizer activations = new ActivationQuantizer();
+    private final RowsTask rowsTask = new RowsTask();
+    private MemorySegment ids = MemorySegment.NULL;
+    private MemorySegment out = MemorySegment.NULL;
+
+    /**
+     * @param pool  the threads to split work over; shared, not owned
+     * @param other the kernels every op without a C version runs on
+     */
+    public NativeKernels(WorkerPool pool, Kernels other) {
+        this.pool = pool;
+        this.other = other;
+    }
+
+    @Override
+    public String name() {
+        return NativeKernelProvider.NAME;
+    }
+
+    @Override
+    public int threads() {
+        return pool.threads();
+    }
+
+    /** @return the C kernel for {@code w}, or null when it has none (other types, weights not off-heap) */
+    private static MethodHandle kernel(Tensor w) {
+        if (!w.data().isNative()) {
+            return null;
+        }
+        return w.type() == GgmlType.Q4_0 ? NativeLibrary.rowsQ4_0()
+                : w.type() == GgmlType.Q8_0 ? NativeLibrary.rowsQ8_0() : null;
+    }
+
+    @Override
+    public void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
+        MethodHandle k = kernel(w);
+        if (k == null) {
+            other.matvec(w, x, xOff, y, yOff);
+            return;
+        }
+        int rows = Checks.rows(w);
+        int cols = Checks.cols(w);
+        Checks.range("x", x, xOff, cols);
+        Checks.range("y", y, yOff, rows);
+        multiply(k, w, x, xOff, 1, y, yOff, null, rows);
+    }
+
+    @Override
+    public void matmul(Tensor w, float[] x, int batch, float[] y) {
+        MethodHandle k = kernel(w);
+        if (k == null) {
+            other.matmul(w, x, batch, y);
+            return;
+        }
+        int rows = Checks.rows(w);
+        int cols = Checks.cols(w);
+        Checks.range("x", x, 0, Math.multiplyExact(batch, cols));
+        Checks.range("y", y, 0, Math.multiplyExact(batch, rows));
+        multiply(k, w, x, 0, batch, y, 0, null, rows);
+    }
+
+    @Override
+    public void matvecRows(Tensor w, int[] rows, int count, float[] x, int xOff, float[] y) {
+        MethodHandle k = kernel(w);
+        if (k == null) {
+            other.matvecRows(w, rows, count, x, xOff, y);
+            return;
+        }
+        int cols = Checks.cols(w);
+        Checks.range("x", x, xOff, cols);
+        Checks.range("y", y, 0, count);
+        Checks.rowIds(w, rows, count);
+        multiply(k, w, x, xOff, 1, y, 0, rows, count);
+    }
+
+    /** Converts x once, has C dot every (listed) row with every vector of the batch, copies the results out. */
+    private void multiply(MethodHandle k, Tensor w, float[] x, int xOff, int batch, float[] y, int yOff,
+                          int[] rowIds, int count) {
+        ActivationQuantizer.Pairing p = ActivationQuantizer.pairing(w.type());
+        int cols = Checks.cols(w);
+        long results = (long) batch * count;
+        if (out.byteSize() < 4 * results) {
+            out = Arena.ofAuto().allocate(Math.max(4 * results, 2 * out.byteSize()), 64);
+        }
+        MemorySegment idSegment = MemorySegment.NULL;
+        if (rowIds != null) {
+            if (ids.byteSize() < 4L * count) {
+                ids = Arena.ofAuto().allocate(Math.max(4L * count, 2 * ids.byteSize()), 64);
+            }
+            MemorySegment.copy(rowIds, 0, ids, ValueLayout.JAVA_INT, 0, count);
+            idSegment = ids;
+        }
+        RowsTask t = rowsTask;
+        t.kernel = k;
+        t.weights = w.data();
+        t.rowBytes = w.rowBytes();
+        t.ids = idSegment;
+        t.act = activations.quantize(p, x, xOff, cols, batch);
+        t.actBytes = p.activationBytes(cols);
+        t.batch = batch;
+        t.cols = cols;
+        t.out = out;
+        t.stride = count;
+        if ((long) count * cols * batch < MIN_PARALLEL_WORK) {
+            t.run(0, count);
+        } else {
+            pool.run(t, count);
+        }
+        t.clear();
+        // results are (batch, count) in the scratch and in y (from yOff): one copy
+        MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 0, y, yOff, (int) results);
+    }
+
+    @Override
+    public void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff) {
+        other.accumulateRows(w, rows, a, count, y, yOff);
+    }
+
+    @Override
+    public void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
+        other.rmsnorm(out, outOff, x, xOff, weight, n, eps);
+    }
+
+    @Override
+    public void softmax(float[] x, int off, int n) {
+        other.softmax(x, off, n);
+    }
+
+    @Override
+    public void rope(float[] x, int off, int heads, int headSize, int ropeDim, float[] cos, float[] sin,
+                     int tableOff, boolean neox) {
+        other.rope(x, off, heads, headSize, ropeDim, cos, sin, tableOff, neox);
+    }
+
+    @Override
+    public void gatedActivation(Activation act, float[] gate, float[] up, int off, int n) {
+        other.gatedActivation(act, gate, up, off, n);
+    }
+
+    @Override
+    public void attention(float[] q, int qOff, float[] keys, float[] values, int cacheOff, int kvDim, int heads,
+                          int kvHeads, int headSize, int positions, float[] out, int outOff) {
+        other.attention(q, qOff, keys, values, cacheOff, kvDim, heads, kvHeads, headSize, positions, out, outOff);
+    }
+
+    /** out[b * stride + i] = dot(row ids[i] (or i), activation b), one downcall per range of rows. */
+    private static final class RowsTask implements WorkerPool.RangeTask {
+        MethodHandle kernel;
+        MemorySegment weights;
+        long rowBytes;
+        MemorySegment ids;
+        MemorySegment act;
+        long actBytes;
+        int batch;
+        int cols;
+        MemorySegment out;
+        long stride;
+
+        @Override
+        public void run(int from, int to) {
+            try {
+                kernel.invokeExact(weights, rowBytes, ids, from, to, act, actBytes, batch, cols, out, stride);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException("native kernel failed", e);
+            }
+        }
+
+        void clear() {
+            kernel = null;
+            weights = null;
+            ids = null;
+            act = null;
+            out = null;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.ember.kernels.ffm;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+/**
+ * The C library of this module ({@code src/main/c/ember_kernels.c}), built by Maven where a C compiler exists
+ * and packaged at {@code /native/<os>-<arch>/libember_kernels.so}, or the file named by the system property
+ * {@value #PATH_PROPERTY}. Loaded once per JVM; {@link #unavailableReason()} says why it cannot be used, in
+ * one line with the fix, and then no native code is ever called.
+ */
+final class NativeLibrary {
+    /** A path to the library to load instead of the packaged one. */
+    static final String PATH_PROPERTY = "ember.native.library";
+    /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
+    static final int ABI_VERSION = 1;
+
+    /** {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}. */
+    private static final FunctionDescriptor ROWS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
+
+    private NativeLibrary() {
+    }
+
+    /** Loaded on first use: the handles, or the reason there are none. */
+    private static final class Holder {
+        static final String REASON;
+        static final MethodHandle ROWS_Q4_0;
+        static final MethodHandle ROWS_Q8_0;
+
+        static {
+            String reason = null;
+            MethodHandle q4 = null;
+            MethodHandle q8 = null;
+            try {
+                SymbolLookup lib = SymbolLookup.libraryLookup(locate(), Arena.global());
+                Linker linker = Linker.nativeLinker();
+                int abi = (int) linker.downcallHandle(lib.findOrThrow("ember_abi_version"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
+                int supported = (int) linker.downcallHandle(lib.findOrThrow("ember_cpu_supported"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
+                if (abi != ABI_VERSION) {
+                    reason = "the native library is ABI version " + abi + ", this jar needs " + ABI_VERSION
+                            + ": rebuild (./ember build)";
+                } else if (supported == 0) {
+                    reason = "this CPU lacks AVX2, FMA or F16C, which the native kernels use";
+                } else {
+                    // critical: short calls that never call back into Java, so no thread-state transition
+                    Linker.Option critical = Linker.Option.critical(false);
+                    q4 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0"), ROWS, critical);
+                    q8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q8_0"), ROWS, critical);
+                }
+            } catch (UnavailableException e) {
+                reason = e.getMessage();
+            } catch (Throwable t) {
+                reason = "cannot load the native library: " + t;
+            }
+            REASON = reason;
+            ROWS_Q4_0 = q4;
+            ROWS_Q8_0 = q8;
+        }
+    }
+
+    /** @return null if the kernels can run, else why not and how to fix it */
+    static String unavailableReason() {
+        return Holder.REASON;
+    }
+
+    static MethodHandle rowsQ4_0() {
+        return Holder.ROWS_Q4_0;
+    }
+
+    static MethodHandle rowsQ8_0() {
+        return Holder.ROWS_Q8_0;
+    }
+
+    /** @return {@code linux-x86_64} and the like: the folder the library is packaged under */
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String o = os.contains("linux") ? "linux" : os.contains("mac") ? "macos" : os.replace(' ', '_');
+        String a = arch.equals("amd64") || arch.equals("x86_64") ? "x86_64"
+                : arch.equals("aarch64") || arch.equals("arm64") ? "aarch64" : arch;
+        return o + "-" + a;
+    }
+
+    private static Path locate() throws IOException, UnavailableException {
+        String explicit = System.getProperty(PATH_PROPERTY);
+        if (explicit != null && !explicit.isBlank()) {
+            Path p = Path.of(explicit.strip());
+            if (!Files.isRegularFile(p)) {
+                throw new UnavailableException(PATH_PROPERTY + "=" + explicit + " is not a file");
+            }
+            return p;
+        }
+        String resource = "/native/" + platform() + "/libember_kernels.so";
+        try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new UnavailableException("no native library for " + platform() + " in this build (it is"
+                        + " compiled where gcc exists when Ember is built; install gcc and rebuild: ./ember build)");
+            }
+            // the loader needs a file: copy the packaged library out once per JVM
+            Path file = Files.createTempFile("ember_kernels", ".so");
+            file.toFile().deleteOnExit();
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            return file;
+        }
+    }
+
+    /** The library is absent or unusable here: a reason, not a failure. */
+    private static final class UnavailableException extends Exception {
+        UnavailableException(String message) {
+            super(message);
+        }
+    }
+}

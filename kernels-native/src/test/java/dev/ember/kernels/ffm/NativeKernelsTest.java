@@ -1,0 +1,167 @@
+package dev.ember.kernels.ffm;
+
+import dev.ember.kernel.KernelConformanceTest;
+import dev.ember.kernel.KernelProvider;
+import dev.ember.kernel.KernelSelection;
+import dev.ember.kernel.Kernels;
+import dev.ember.kernel.ScalarKernels;
+import dev.ember.kernel.WorkerPool;
+import dev.ember.kernels.simd.SimdKernels;
+import dev.ember.tensor.GgmlType;
+import dev.ember.tensor.Shape;
+import dev.ember.tensor.Tensor;
+import dev.ember.tensor.quant.Dequantize;
+import dev.ember.tensor.quant.Quantize;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The C kernels pass the conformance suite (for Q4_0 and Q8_0 their own code, for every other op the simd
+ * kernels they fall back to), agree with the scalar reference within float rounding, compute a token of
+ * prefill exactly as its decode, and allocate nothing once warm. Skipped, with the reason, where the library
+ * is not built; but where gcc exists the build must have produced it.
+ */
+class NativeKernelsTest extends KernelConformanceTest {
+    @BeforeEach
+    void libraryLoads() {
+        String why = NativeLibrary.unavailableReason();
+        assumeTrue(why == null, "native kernels unavailable: " + why);
+    }
+
+    @Override
+    protected Kernels create(WorkerPool pool) {
+        return new NativeKernels(pool, new SimdKernels(pool));
+    }
+
+    @Test
+    void theLibraryIsBuiltWhereACompilerExists() {
+        boolean buildable = Files.isExecutable(Path.of("/usr/bin/gcc"))
+                && NativeLibrary.platform().equals("linux-x86_64");
+        assumeTrue(buildable, "no gcc on linux-x86_64 here: the build makes no library, the provider says so");
+        assertNull(NativeLibrary.unavailableReason());
+    }
+
+    @Test
+    void isTheDefaultAboveSimd() {
+        KernelProvider native_ = KernelSelection.providers().getFirst();
+        assertEquals(NativeKernelProvider.NAME, native_.name());
+        assertEquals("simd", NativeKernelProvider.fallback().name());
+        assertEquals(NativeKernelProvider.NAME, KernelSelection.select(null).name());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void agreesWithTheScalarReference(GgmlType type) {
+        // the same integer products and scales as the scalar dot, summed in float lanes: float rounding apart
+        Random rng = new Random(7 + type.ordinal());
+        for (int cols : new int[] {32, 96, 4096 + 32}) {
+            int rows = 37;
+            Tensor w = weights(type, rows, cols, rng);
+            float[] x = gaussian(rng, cols + 2);
+            float[] got = new float[rows];
+            float[] scalar = new float[rows];
+            kernels(1).matvec(w, x, 2, got, 0);
+            new ScalarKernels(new WorkerPool(1)).matvec(w, x, 2, scalar, 0);
+            float[] row = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                Dequantize.row(type, w.data(), r * w.rowBytes(), row, 0, cols);
+                double magnitude = 0;
+                for (int c = 0; c < cols; c++) {
+                    magnitude += Math.abs(row[c] * x[2 + c]);
+                }
+                assertEquals(scalar[r], got[r], 1e-5 * magnitude, type + " " + cols + " cols, row " + r);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void matmulAndMatvecRowsComputeEachDotExactlyAsMatvec(GgmlType type) {
+        Random rng = new Random(17 + type.ordinal());
+        int cols = 256;
+        int rows = 41;
+        Tensor w = weights(type, rows, cols, rng);
+        for (int batch : new int[] {2, 5, 13}) {
+            float[] x = gaussian(rng, batch * cols);
+            float[] y = new float[batch * rows];
+            kernels(2).matmul(w, x, batch, y);
+            for (int b = 0; b < batch; b++) {
+                float[] one = new float[rows];
+                kernels(1).matvec(w, x, b * cols, one, 0);
+                assertTrue(Arrays.equals(one, Arrays.copyOfRange(y, b * rows, (b + 1) * rows)),
+                        type + " batch " + batch + " token " + b);
+                int[] ids = {40, 0, 7, 7, 13};
+                float[] picked = new float[ids.length];
+                kernels(2).matvecRows(w, ids, ids.length, x, b * cols, picked);
+                for (int i = 0; i < ids.length; i++) {
+                    assertEquals(Float.floatToIntBits(one[ids[i]]), Float.floatToIntBits(picked[i]),
+                            type + " row " + ids[i]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void warmCallsAllocateNothing() {
+        Random rng = new Random(22);
+        Tensor q4 = weights(GgmlType.Q4_0, 96, 512, rng);
+        Tensor q8 = weights(GgmlType.Q8_0, 96, 512, rng);
+        float[] x = gaussian(rng, 16 * 512);
+        float[] y = new float[16 * 96];
+        int[] ids = {5, 1, 90, 7, 7};
+        Kernels k = kernels(2);
+        Runnable step = () -> {
+            k.matvec(q4, x, 0, y, 0);
+            k.matvec(q8, x, 0, y, 0);
+            k.matmul(q4, x, 16, y);
+            k.matvecRows(q8, ids, ids.length, x, 0, y);
+        };
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long bytes = Long.MAX_VALUE;
+        for (int round = 0; round < 20 && bytes >= 100; round++) {
+            for (int i = 0; i < 1000; i++) {
+                step.run();
+            }
+            long before = bean.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 100; i++) {
+                step.run();
+            }
+            bytes = bean.getCurrentThreadAllocatedBytes() - before;
+        }
+        // one allocation per call would be 100 x 16 bytes at least; the probe itself may cost a few bytes
+        assertTrue(bytes < 100, bytes + " bytes allocated by 100 warm steps");
+    }
+
+    /** @return (rows, cols) weights of {@code type}, off-heap: gaussian values quantized by the reference */
+    static Tensor weights(GgmlType type, int rows, int cols, Random rng) {
+        long rowBytes = type.byteSize(cols);
+        MemorySegment data = Arena.ofAuto().allocate(rowBytes * rows, 64);
+        for (int r = 0; r < rows; r++) {
+            Quantize.row(type, gaussian(rng, cols), 0, data, r * rowBytes, cols);
+        }
+        return new Tensor("w", type, new Shape(cols, rows), data);
+    }
+
+    static float[] gaussian(Random rng, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) rng.nextGaussian();
+        }
+        return v;
+    }
+}
