@@ -255,4 +255,35 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
             }
         }
     }
+
+    /**
+     * For providers whose dots use the scalar reference's integer products and scales but sum them in another
+     * order (float lanes): {@code matvec} of {@code type} weights (gaussian values through the reference
+     * quantizer) within float rounding of {@link ScalarKernels}, i.e. a few ulps of the sum of the terms'
+     * magnitudes. A wrong nibble, bit or scale moves the result by about one term, far more.
+     *
+     * @param slack how many times the magnitude's 1e-5 to allow: more where a provider sums an offset apart
+     *              (Q4_0's 8, the minimums of Q4_1/Q5_1) and the two parts cancel
+     */
+    protected void assertWithinRoundingOfScalar(GgmlType type, long seed, double slack) {
+        Random rng = new Random(seed);
+        for (int cols : new int[] {32, 96, 4096 + 32}) {
+            int rows = 37;
+            Tensor w = KernelOracle.quantizedGaussian(type, rows, cols, rng);
+            float[] x = KernelOracle.gaussian(rng, cols + 2, 1.0);
+            float[] got = new float[rows];
+            float[] scalar = new float[rows];
+            kernels(1).matvec(w, x, 2, got, 0);
+            new ScalarKernels(new WorkerPool(1)).matvec(w, x, 2, scalar, 0);
+            float[][] dense = KernelOracle.dequantize(w);
+            for (int r = 0; r < rows; r++) {
+                double magnitude = 0;
+                for (int c = 0; c < cols; c++) {
+                    magnitude += Math.abs(dense[r][c] * x[2 + c]);
+                }
+                assertEquals(scalar[r], got[r], 1e-5 * slack * magnitude,
+                        type + " " + cols + " cols, row " + r + ": scalar " + scalar[r] + ", got " + got[r]);
+            }
+        }
+    }
 }

@@ -203,6 +203,19 @@ public final class KernelOracle {
         return new double[] {sum, mag};
     }
 
+    /**
+     * A (rows, cols) weight of {@code type} as a model has them: N(0, 1) values through the reference quantizer
+     * ({@code Quantize.row}), 64-byte aligned off-heap.
+     */
+    public static Tensor quantizedGaussian(GgmlType type, int rows, int cols, Random rng) {
+        long rowBytes = type.byteSize(cols);
+        MemorySegment data = Arena.ofAuto().allocate(rowBytes * rows, 64);
+        for (int r = 0; r < rows; r++) {
+            Quantize.row(type, gaussian(rng, cols, 1.0), 0, data, r * rowBytes, cols);
+        }
+        return new Tensor("w", type, new Shape(cols, rows), data);
+    }
+
     /** @return {@code n} random N(0, sigma) floats */
     public static float[] gaussian(Random rng, int n, double sigma) {
         float[] x = new float[n];

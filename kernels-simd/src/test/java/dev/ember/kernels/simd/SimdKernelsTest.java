@@ -2,20 +2,15 @@ package dev.ember.kernels.simd;
 
 import dev.ember.kernel.Activation;
 import dev.ember.kernel.KernelConformanceTest;
+import dev.ember.kernel.KernelOracle;
 import dev.ember.kernel.Kernels;
-import dev.ember.kernel.ScalarKernels;
 import dev.ember.kernel.WorkerPool;
 import dev.ember.tensor.GgmlType;
-import dev.ember.tensor.Shape;
 import dev.ember.tensor.Tensor;
-import dev.ember.tensor.quant.Dequantize;
-import dev.ember.tensor.quant.Quantize;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -49,30 +44,9 @@ class SimdKernelsTest extends KernelConformanceTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
     void blockFormatsAgreeWithTheScalarReference(GgmlType type) {
-        // same integer products and scales as the scalar dot, summed in float lanes instead of block by block:
-        // the two may differ by float rounding only, a few ulps of the sum of the terms' magnitudes. A wrong
-        // nibble, bit or scale moves the result by about one term, far more.
-        Random rng = new Random(31 + type.ordinal());
-        for (int cols : new int[] {32, 96, 4096 + 32}) {
-            int rows = 37;
-            Tensor w = weights(type, rows, cols, rng);
-            float[] x = gaussian(rng, cols + 2);
-            float[] simd = new float[rows];
-            float[] scalar = new float[rows];
-            kernels(1).matvec(w, x, 2, simd, 0);
-            new ScalarKernels(new WorkerPool(1)).matvec(w, x, 2, scalar, 0);
-            float[] row = new float[cols];
-            for (int r = 0; r < rows; r++) {
-                Dequantize.row(type, w.data(), r * w.rowBytes(), row, 0, cols);
-                double magnitude = 0;
-                for (int c = 0; c < cols; c++) {
-                    magnitude += Math.abs(row[c] * x[2 + c]);
-                }
-                // the unsigned formats' minimums and Q4_0's offset of 8 are summed apart: up to 4x the magnitude
-                assertEquals(scalar[r], simd[r], 1e-5 * 4 * magnitude,
-                        type + " " + cols + " cols, row " + r + ": scalar " + scalar[r] + ", simd " + simd[r]);
-            }
-        }
+        // same integer products and scales as the scalar dot, summed in float lanes instead of block by block;
+        // the unsigned formats' minimums and Q4_0's offset of 8 are summed apart: up to 4x the magnitude
+        assertWithinRoundingOfScalar(type, 31 + type.ordinal(), 4);
     }
 
     @ParameterizedTest
@@ -156,21 +130,11 @@ class SimdKernelsTest extends KernelConformanceTest {
         assertTrue(allocated.isEmpty(), "bytes allocated by 100 warm calls: " + allocated);
     }
 
-    /** @return (rows, cols) weights of {@code type}: gaussian values quantized by the reference quantizer */
     static Tensor weights(GgmlType type, int rows, int cols, Random rng) {
-        long rowBytes = type.byteSize(cols);
-        MemorySegment data = Arena.ofAuto().allocate(rowBytes * rows, 64);
-        for (int r = 0; r < rows; r++) {
-            Quantize.row(type, gaussian(rng, cols), 0, data, r * rowBytes, cols);
-        }
-        return new Tensor("w", type, new Shape(cols, rows), data);
+        return KernelOracle.quantizedGaussian(type, rows, cols, rng);
     }
 
     static float[] gaussian(Random rng, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) rng.nextGaussian();
-        }
-        return v;
+        return KernelOracle.gaussian(rng, n, 1.0);
     }
 }
