@@ -286,4 +286,34 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
             }
         }
     }
+
+    /**
+     * For providers that promise it: each (row, token) dot of {@code matmul} (batches of 2, 5 and 13 on two
+     * threads) and of {@code matvecRows} (repeated and unordered ids) equals the one-thread {@code matvec}'s
+     * bit for bit, so prefill and decode (and sparse and dense) agree whatever the tiling does to loop order.
+     */
+    protected void assertEachDotAsMatvec(GgmlType type, int rows, int cols, long seed) {
+        Random rng = new Random(seed);
+        Tensor w = KernelOracle.quantizedGaussian(type, rows, cols, rng);
+        int[] ids = {rows - 1, 0, 7, 7, 13};
+        for (int batch : new int[] {2, 5, 13}) {
+            float[] x = KernelOracle.gaussian(rng, batch * cols, 1.0);
+            float[] y = new float[batch * rows];
+            kernels(2).matmul(w, x, batch, y);
+            for (int b = 0; b < batch; b++) {
+                float[] one = new float[rows];
+                kernels(1).matvec(w, x, b * cols, one, 0);
+                float[] picked = new float[ids.length];
+                kernels(2).matvecRows(w, ids, ids.length, x, b * cols, picked);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToIntBits(one[r]), Float.floatToIntBits(y[b * rows + r]),
+                            type + " matmul batch " + batch + " token " + b + " row " + r);
+                }
+                for (int i = 0; i < ids.length; i++) {
+                    assertEquals(Float.floatToIntBits(one[ids[i]]), Float.floatToIntBits(picked[i]),
+                            type + " matvecRows token " + b + " row " + ids[i]);
+                }
+            }
+        }
+    }
 }

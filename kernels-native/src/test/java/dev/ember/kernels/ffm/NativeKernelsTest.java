@@ -17,7 +17,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -69,28 +68,7 @@ class NativeKernelsTest extends KernelConformanceTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
     void matmulAndMatvecRowsComputeEachDotExactlyAsMatvec(GgmlType type) {
-        Random rng = new Random(17 + type.ordinal());
-        int cols = 256;
-        int rows = 41;
-        Tensor w = weights(type, rows, cols, rng);
-        for (int batch : new int[] {2, 5, 13}) {
-            float[] x = gaussian(rng, batch * cols);
-            float[] y = new float[batch * rows];
-            kernels(2).matmul(w, x, batch, y);
-            for (int b = 0; b < batch; b++) {
-                float[] one = new float[rows];
-                kernels(1).matvec(w, x, b * cols, one, 0);
-                assertTrue(Arrays.equals(one, Arrays.copyOfRange(y, b * rows, (b + 1) * rows)),
-                        type + " batch " + batch + " token " + b);
-                int[] ids = {40, 0, 7, 7, 13};
-                float[] picked = new float[ids.length];
-                kernels(2).matvecRows(w, ids, ids.length, x, b * cols, picked);
-                for (int i = 0; i < ids.length; i++) {
-                    assertEquals(Float.floatToIntBits(one[ids[i]]), Float.floatToIntBits(picked[i]),
-                            type + " row " + ids[i]);
-                }
-            }
-        }
+        assertEachDotAsMatvec(type, 41, 256, 17 + type.ordinal());
     }
 
     @Test
