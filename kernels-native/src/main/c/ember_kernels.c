@@ -1,7 +1,7 @@
 // Ember's C kernels, called through Java's FFM API (dev.ember.kernels.ffm.NativeKernels).
 //
-// Dot products of 32-value block-format weight rows (Q4_0, Q8_0) with Q8_0 activations, as
-// llama.cpp's ggml_vec_dot_q4_0_q8_0 / ggml_vec_dot_q8_0_q8_0 on AVX2: per block the exact integer
+// Dot products of weight rows with quantized activations, the arithmetic of llama.cpp's AVX2 vec_dot
+// kernels: Q4_0 and Q8_0 with Q8_0 activations, Q4_K and Q6_K with Q8_K. Per block the exact integer
 // products summed pairwise (vpmaddubsw, vpmaddwd) into 8 int lanes, converted to float and
 // multiply-added with the block's dw * da into float lanes; the lanes are summed once per row.
 // vpmaddubsw is the instruction the Java Vector API does not expose: it multiplies 32 byte pairs
@@ -102,6 +102,100 @@ EMBER_AVX2 static inline __m256i q8_0_values(const uint8_t *wb) {
 DOT_KERNELS(q4_0, 18)
 DOT_KERNELS(q8_0, 34)
 
+// K-quants: super-blocks of 256 values against Q8_K activations (d as float32, qs[256], bsums[16]: the
+// sums of each 16 activations). Unsigned weight levels go straight into vpmaddubsw; the integer sum of a
+// super-block stays in 8 int lanes (scaled per sub-block with vpmaddwd), then one FMA with d * da.
+
+// Q4_K's 12 bytes of packed 6-bit scales and mins: sub-blocks 0..3 in the low 6 bits of bytes 0..3
+// (scales) and 4..7 (mins); 4..7 in the nibbles of bytes 8..11 plus the top 2 bits of bytes 0..7.
+static inline void unpack_q4_k_scales(const uint8_t *p, uint8_t sc[8], uint8_t mn[8]) {
+    for (int s = 0; s < 4; s++) {
+        sc[s] = p[s] & 63;
+        mn[s] = p[s + 4] & 63;
+        sc[s + 4] = (p[s + 8] & 0x0F) | (p[s] >> 6) << 4;
+        mn[s + 4] = (p[s + 8] >> 4) | (p[s + 4] >> 6) << 4;
+    }
+}
+
+// Q4_K super-block (144 bytes): d, dmin (fp16), scales[12], qs[128]: byte 32p + l holds value 64p + l
+// (low nibble, sub-block 2p) and 64p + 32 + l (high nibble, sub-block 2p + 1); value = d*sc*q - dmin*m.
+EMBER_AVX2 static float dot_q4_k(const uint8_t *w, const uint8_t *x, int blocks) {
+    __m256 acc = _mm256_setzero_ps();
+    float mins_acc = 0.0f;
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *wb = w + 144 * b;
+        const uint8_t *xb = x + 292 * b;
+        float xd;
+        int16_t bsums[16];
+        uint8_t sc[8], mn[8];
+        memcpy(&xd, xb, 4);
+        memcpy(bsums, xb + 260, 32);
+        unpack_q4_k_scales(wb + 4, sc, mn);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int p = 0; p < 4; p++) {
+            const __m256i bits = _mm256_loadu_si256((const __m256i *) (wb + 16 + 32 * p));
+            const __m256i lo = _mm256_and_si256(bits, low);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low);
+            const __m256i plo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *) (xb + 4 + 64 * p)));
+            const __m256i phi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *) (xb + 36 + 64 * p)));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(plo, _mm256_set1_epi16(sc[2 * p])));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(phi, _mm256_set1_epi16(sc[2 * p + 1])));
+        }
+        int mins = 0;
+        for (int s = 0; s < 8; s++) {
+            mins += mn[s] * (bsums[2 * s] + bsums[2 * s + 1]);
+        }
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(half_to_float(wb) * xd), acc);
+        mins_acc += half_to_float(wb + 2) * xd * (float) mins;
+    }
+    return sum_lanes(acc) - mins_acc;
+}
+
+// Q6_K super-block (210 bytes): ql[128], qh[64], scales[16] (int8, one per 16 values), d (fp16). Value
+// j = 128h + 32k + i: low 4 bits from ql[64h + 32(k & 1) + i] (low nibble for k < 2, else high), high 2
+// bits from qh[32h + i] >> 2k; level = that - 32. The levels go in unsigned (0..63) and the 32 comes off
+// once per super-block as 32 * sum(sc * bsum).
+EMBER_AVX2 static float dot_q6_k(const uint8_t *w, const uint8_t *x, int blocks) {
+    __m256 acc = _mm256_setzero_ps();
+    float offsets = 0.0f;
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    const __m256i two = _mm256_set1_epi8(3);
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *wb = w + 210 * b;
+        const uint8_t *xb = x + 292 * b;
+        const int8_t *sc = (const int8_t *) (wb + 192);
+        float xd;
+        int16_t bsums[16];
+        memcpy(&xd, xb, 4);
+        memcpy(bsums, xb + 260, 32);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i qh = _mm256_loadu_si256((const __m256i *) (wb + 128 + 32 * h));
+            const __m256i ql0 = _mm256_loadu_si256((const __m256i *) (wb + 64 * h));
+            const __m256i ql1 = _mm256_loadu_si256((const __m256i *) (wb + 64 * h + 32));
+            for (int k = 0; k < 4; k++) {
+                const __m256i ql = (k & 1) ? ql1 : ql0;
+                const __m256i nib = k < 2 ? _mm256_and_si256(ql, low) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low);
+                const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two);
+                const __m256i q = _mm256_or_si256(nib, _mm256_slli_epi16(high, 4));
+                const __m256i p16 = _mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i *) (xb + 4 + 128 * h + 32 * k)));
+                const int g = 8 * h + 2 * k; // values 0..15 of these 32 take scale g, 16..31 scale g + 1
+                const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p16, scale));
+            }
+        }
+        int off = 0;
+        for (int g = 0; g < 16; g++) {
+            off += sc[g] * bsums[g];
+        }
+        const float d = half_to_float(wb + 208) * xd;
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(d), acc);
+        offsets += d * (float) off;
+    }
+    return sum_lanes(acc) - 32.0f * offsets;
+}
+
 // y[t * y_stride + i] = dot(row ids[i] (or i) of w, activation t) for i in [from, to), t in [0, batch).
 // w: rows of row_bytes; x: batch activation rows of x_bytes (Q8_0 blocks); cols a multiple of 32.
 // Rows are the outer loop so that a row (a few KB) stays in L1 while the batch's tokens meet it.
@@ -124,3 +218,19 @@ DOT_KERNELS(q8_0, 34)
 
 ROWS_KERNEL(ember_rows_q4_0, q4_0)
 ROWS_KERNEL(ember_rows_q8_0, q8_0)
+
+// The K-quants' rows, one token at a time (x_bytes: 292 per 256 values).
+#define ROWS_KERNEL_K(name, type)                                                                     \
+    EMBER_AVX2 void name(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,      \
+                         int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, \
+                         float *y, int64_t y_stride) {                                               \
+        for (int32_t i = from; i < to; i++) {                                                        \
+            const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;            \
+            for (int32_t t = 0; t < batch; t++) {                                                   \
+                y[t * y_stride + i] = dot_##type(row, x + t * x_bytes, cols / 256);                  \
+            }                                                                                        \
+        }                                                                                            \
+    }
+
+ROWS_KERNEL_K(ember_rows_q4_k, q4_k)
+ROWS_KERNEL_K(ember_rows_q6_k, q6_k)

@@ -7,8 +7,8 @@ import dev.ember.kernel.WorkerPool;
 
 /**
  * The C kernels as a {@link KernelProvider}: priority 30, the default where the library loads and the CPU
- * has AVX2. They cover the ops where C beats the Vector API (the Q4_0 and Q8_0 dot products, most of a
- * quantized model's time); every other op runs on the best other available provider (simd, else scalar).
+ * has AVX2. They cover the ops where C beats the Vector API (the Q4_0, Q8_0, Q4_K and Q6_K dot products:
+ * most of a quantized model's time); every other op runs on the best other available provider (simd, else scalar).
  */
 public final class NativeKernelProvider implements KernelProvider {
     /** The name that selects it ({@code -Dember.kernels=native}, {@code --kernels native}). */

@@ -14,10 +14,10 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * {@link Kernels} whose Q4_0 and Q8_0 matrix products run in C ({@code ember_kernels.c}: llama.cpp's AVX2
- * arithmetic, {@code vpmaddubsw} included), everything else on another provider's kernels. The structure is
- * the other providers': the activation converted once per call by {@link ActivationQuantizer} (Q8_0, as
- * llama.cpp), rows split over the {@link WorkerPool}, one downcall per range of rows; the C code writes into
+ * {@link Kernels} whose Q4_0, Q8_0, Q4_K and Q6_K matrix products run in C ({@code ember_kernels.c}: llama.cpp's
+ * AVX2 arithmetic, {@code vpmaddubsw} included), everything else on another provider's kernels. The structure
+ * is the other providers': the activation converted once per call by {@link ActivationQuantizer} (Q8_0 or
+ * Q8_K, as llama.cpp), rows split over the {@link WorkerPool}, one downcall per range of rows; the C code writes into
  * an off-heap scratch that is copied into the caller's array afterwards (a heap array cannot be handed to C
  * without a per-call wrapper object). Nothing is allocated per call once the scratch has grown.
  *
@@ -59,8 +59,13 @@ public final class NativeKernels implements Kernels {
         if (!w.data().isNative()) {
             return null;
         }
-        return w.type() == GgmlType.Q4_0 ? NativeLibrary.rowsQ4_0()
-                : w.type() == GgmlType.Q8_0 ? NativeLibrary.rowsQ8_0() : null;
+        return switch (w.type()) {
+            case Q4_0 -> NativeLibrary.rowsQ4_0();
+            case Q8_0 -> NativeLibrary.rowsQ8_0();
+            case Q4_K -> NativeLibrary.rowsQ4_K();
+            case Q6_K -> NativeLibrary.rowsQ6_K();
+            default -> null;
+        };
     }
 
     @Override

@@ -39,11 +39,15 @@ final class NativeLibrary {
         static final String REASON;
         static final MethodHandle ROWS_Q4_0;
         static final MethodHandle ROWS_Q8_0;
+        static final MethodHandle ROWS_Q4_K;
+        static final MethodHandle ROWS_Q6_K;
 
         static {
             String reason = null;
             MethodHandle q4 = null;
             MethodHandle q8 = null;
+            MethodHandle q4k = null;
+            MethodHandle q6k = null;
             try {
                 SymbolLookup lib = SymbolLookup.libraryLookup(locate(), Arena.global());
                 Linker linker = Linker.nativeLinker();
@@ -61,6 +65,8 @@ final class NativeLibrary {
                     Linker.Option critical = Linker.Option.critical(false);
                     q4 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0"), ROWS, critical);
                     q8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q8_0"), ROWS, critical);
+                    q4k = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_k"), ROWS, critical);
+                    q6k = linker.downcallHandle(lib.findOrThrow("ember_rows_q6_k"), ROWS, critical);
                 }
             } catch (UnavailableException e) {
                 reason = e.getMessage();
@@ -70,6 +76,8 @@ final class NativeLibrary {
             REASON = reason;
             ROWS_Q4_0 = q4;
             ROWS_Q8_0 = q8;
+            ROWS_Q4_K = q4k;
+            ROWS_Q6_K = q6k;
         }
     }
 
@@ -84,6 +92,14 @@ final class NativeLibrary {
 
     static MethodHandle rowsQ8_0() {
         return Holder.ROWS_Q8_0;
+    }
+
+    static MethodHandle rowsQ4_K() {
+        return Holder.ROWS_Q4_K;
+    }
+
+    static MethodHandle rowsQ6_K() {
+        return Holder.ROWS_Q6_K;
     }
 
     /** @return {@code linux-x86_64} and the like: the folder the library is packaged under */
