@@ -7,10 +7,11 @@ import dev.ember.kernel.WorkerPool;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * The shared models of one test class: the scalar reference kernels on a 2-thread pool, each model file
- * loaded once (on first use) and closed with the class.
+ * The shared models of one test class: the scalar reference kernels (or those given) on a 2-thread pool, each
+ * model file loaded once (on first use) and closed with the class.
  */
 final class ModelFixture implements AutoCloseable {
     /** The references were computed with a context of 512; the tiny models' own context is 256. */
@@ -19,8 +20,17 @@ final class ModelFixture implements AutoCloseable {
     private static final int MAX_BATCH = 64;
 
     private final WorkerPool pool = new WorkerPool(2);
-    private final Kernels kernels = new ScalarKernels(pool);
+    private final Kernels kernels;
     private final Map<String, ConformanceRunner> models = new LinkedHashMap<>();
+
+    ModelFixture() {
+        this(ScalarKernels::new);
+    }
+
+    /** @param kernels makes the kernels under test on this fixture's pool */
+    ModelFixture(Function<WorkerPool, Kernels> kernels) {
+        this.kernels = kernels.apply(pool);
+    }
 
     /** @return the model {@code ../shared/models/<file>}, loaded once */
     ConformanceRunner model(String file) {

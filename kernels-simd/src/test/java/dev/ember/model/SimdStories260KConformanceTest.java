@@ -1,0 +1,18 @@
+package dev.ember.model;
+
+import dev.ember.kernel.Kernels;
+import dev.ember.kernel.WorkerPool;
+import dev.ember.kernels.simd.SimdKernels;
+
+/** {@link Stories260KConformance} on the Vector API kernels, at each width surefire runs. */
+class SimdStories260KConformanceTest extends Stories260KConformance {
+    @Override
+    protected Kernels kernels(WorkerPool pool) {
+        return new SimdKernels(pool);
+    }
+
+    @Override
+    protected String name() {
+        return "simd";
+    }
+}
