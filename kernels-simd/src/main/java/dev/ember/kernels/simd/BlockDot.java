@@ -14,14 +14,4 @@ interface BlockDot {
     /** @return row {@code wOff} of {@code w} dotted with activation row {@code token} of {@code a} */
     float dot(MemorySegment w, long wOff, WidenedQ8 a, int token);
 
-    /**
-     * Stores the dots of row {@code wOff} with activation rows {@code token .. token + 3} at
-     * {@code y[yOff]}, {@code y[yOff + yStride]}, ...: prefill's kernel, which unpacks each weight block once
-     * for four tokens. Each value equals {@link #dot}'s bit for bit.
-     */
-    default void dot4(MemorySegment w, long wOff, WidenedQ8 a, int token, float[] y, int yOff, int yStride) {
-        for (int t = 0; t < 4; t++) {
-            y[yOff + t * yStride] = dot(w, wOff, a, token + t);
-        }
-    }
 }

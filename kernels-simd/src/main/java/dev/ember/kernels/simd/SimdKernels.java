@@ -248,22 +248,18 @@ public final class SimdKernels implements Kernels {
             }
         }
 
-        /** {@link #run} for the block formats: as its prefill tiling, four tokens per dot where there are four. */
+        /** {@link #run} for the block formats, with its prefill tiling. */
         private void runBlocks(int from, int to) {
             BlockDot d = blockDot;
             int rowTile = batch == 1 ? to - from : (int) Math.max(1, L2_TILE / rowBytes);
-            int tokenTile = (int) Math.max(4, L1_TILE / actBytes / 4 * 4);
+            int tokenTile = (int) Math.max(1, L1_TILE / actBytes);
             for (int r0 = from; r0 < to; r0 += rowTile) {
                 int r1 = Math.min(to, r0 + rowTile);
                 for (int b0 = 0; b0 < batch; b0 += tokenTile) {
                     int b1 = Math.min(batch, b0 + tokenTile);
                     for (int i = r0; i < r1; i++) {
                         long row = (ids == null ? i : ids[i]) * rowBytes;
-                        int b = b0;
-                        for (; b + 4 <= b1; b += 4) {
-                            d.dot4(weights, row, wide, b, y, yOff + b * yStride + i, yStride);
-                        }
-                        for (; b < b1; b++) {
+                        for (int b = b0; b < b1; b++) {
                             y[yOff + b * yStride + i] = d.dot(weights, row, wide, b);
                         }
                     }
