@@ -67,36 +67,36 @@ EMBER_AVX2 static inline __m256i q8_0_values(const uint8_t *wb) {
     return _mm256_loadu_si256((const __m256i *) (wb + 2));
 }
 
-#define DOT_KERNELS(type, W_BYTES)                                                                    \
-    EMBER_AVX2 static float dot_##type(const uint8_t *w, const uint8_t *x, int blocks) {            \
-        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};                          \
-        for (int b = 0; b < blocks; b++) {                                                           \
-            const uint8_t *wb = w + (W_BYTES) * b;                                                   \
-            const uint8_t *xb = x + 34 * b;                                                          \
-            const __m256 p = products(type##_values(wb), _mm256_loadu_si256((const __m256i *) (xb + 2))); \
-            acc[b & 3] = _mm256_fmadd_ps(p, _mm256_set1_ps(half_to_float(wb) * half_to_float(xb)), acc[b & 3]); \
-        }                                                                                            \
-        return ACC_SUM(acc);                                                              \
-    }                                                                                                \
-    EMBER_AVX2 static void dot4_##type(const uint8_t *w, const uint8_t *x, int64_t x_bytes, int blocks, \
-                                       float *y, int64_t y_stride) {                                 \
-        __m256 acc[4][4];                                                                            \
-        for (int t = 0; t < 4; t++) {                                                                \
-            acc[t][0] = acc[t][1] = acc[t][2] = acc[t][3] = _mm256_setzero_ps();                                          \
-        }                                                                                            \
-        for (int b = 0; b < blocks; b++) {                                                           \
-            const uint8_t *wb = w + (W_BYTES) * b;                                                   \
-            const __m256i q = type##_values(wb);                                                     \
-            const float dw = half_to_float(wb);                                                      \
-            for (int t = 0; t < 4; t++) {                                                            \
-                const uint8_t *xb = x + t * x_bytes + 34 * b;                                        \
-                const __m256 p = products(q, _mm256_loadu_si256((const __m256i *) (xb + 2)));       \
-                acc[t][b & 3] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * half_to_float(xb)), acc[t][b & 3]); \
-            }                                                                                        \
-        }                                                                                            \
-        for (int t = 0; t < 4; t++) {                                                                \
-            y[t * y_stride] = ACC_SUM(acc[t]);                                         \
-        }                                                                                            \
+#define DOT_KERNELS(type, W_BYTES)                                                                               \
+    EMBER_AVX2 static float dot_##type(const uint8_t *w, const uint8_t *x, int blocks) {                         \
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};    \
+        for (int b = 0; b < blocks; b++) {                                                                       \
+            const uint8_t *wb = w + (W_BYTES) * b;                                                               \
+            const uint8_t *xb = x + 34 * b;                                                                      \
+            const __m256 p = products(type##_values(wb), _mm256_loadu_si256((const __m256i *) (xb + 2)));        \
+            acc[b & 3] = _mm256_fmadd_ps(p, _mm256_set1_ps(half_to_float(wb) * half_to_float(xb)), acc[b & 3]);  \
+        }                                                                                                        \
+        return ACC_SUM(acc);                                                                                     \
+    }                                                                                                            \
+    EMBER_AVX2 static void dot4_##type(const uint8_t *w, const uint8_t *x, int64_t x_bytes, int blocks,          \
+                                       float *y, int64_t y_stride) {                                             \
+        __m256 acc[4][4];                                                                                        \
+        for (int t = 0; t < 4; t++) {                                                                            \
+            acc[t][0] = acc[t][1] = acc[t][2] = acc[t][3] = _mm256_setzero_ps();                                 \
+        }                                                                                                        \
+        for (int b = 0; b < blocks; b++) {                                                                       \
+            const uint8_t *wb = w + (W_BYTES) * b;                                                               \
+            const __m256i q = type##_values(wb);                                                                 \
+            const float dw = half_to_float(wb);                                                                  \
+            for (int t = 0; t < 4; t++) {                                                                        \
+                const uint8_t *xb = x + t * x_bytes + 34 * b;                                                    \
+                const __m256 p = products(q, _mm256_loadu_si256((const __m256i *) (xb + 2)));                    \
+                acc[t][b & 3] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * half_to_float(xb)), acc[t][b & 3]);       \
+            }                                                                                                    \
+        }                                                                                                        \
+        for (int t = 0; t < 4; t++) {                                                                            \
+            y[t * y_stride] = ACC_SUM(acc[t]);                                                                   \
+        }                                                                                                        \
     }
 
 DOT_KERNELS(q4_0, 18)
@@ -199,37 +199,37 @@ EMBER_AVX2 static float dot_q6_k(const uint8_t *w, const uint8_t *x, int blocks)
 // y[t * y_stride + i] = dot(row ids[i] (or i) of w, activation t) for i in [from, to), t in [0, batch).
 // w: rows of row_bytes; x: batch activation rows of x_bytes (Q8_0 blocks); cols a multiple of 32.
 // Rows are the outer loop so that a row (a few KB) stays in L1 while the batch's tokens meet it.
-#define ROWS_KERNEL(name, type)                                                                       \
-    EMBER_AVX2 void name(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,      \
-                         int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, \
-                         float *y, int64_t y_stride) {                                               \
-        const int blocks = cols / 32;                                                                \
-        for (int32_t i = from; i < to; i++) {                                                        \
-            const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;            \
-            int32_t t = 0;                                                                           \
-            for (; t + 4 <= batch; t += 4) {                                                         \
-                dot4_##type(row, x + t * x_bytes, x_bytes, blocks, y + t * y_stride + i, y_stride);  \
-            }                                                                                        \
-            for (; t < batch; t++) {                                                                 \
-                y[t * y_stride + i] = dot_##type(row, x + t * x_bytes, blocks);                      \
-            }                                                                                        \
-        }                                                                                            \
+#define ROWS_KERNEL(name, type)                                                                                  \
+    EMBER_AVX2 void name(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,                  \
+                         int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,             \
+                         float *y, int64_t y_stride) {                                                           \
+        const int blocks = cols / 32;                                                                            \
+        for (int32_t i = from; i < to; i++) {                                                                    \
+            const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;                         \
+            int32_t t = 0;                                                                                       \
+            for (; t + 4 <= batch; t += 4) {                                                                     \
+                dot4_##type(row, x + t * x_bytes, x_bytes, blocks, y + t * y_stride + i, y_stride);              \
+            }                                                                                                    \
+            for (; t < batch; t++) {                                                                             \
+                y[t * y_stride + i] = dot_##type(row, x + t * x_bytes, blocks);                                  \
+            }                                                                                                    \
+        }                                                                                                        \
     }
 
 ROWS_KERNEL(ember_rows_q4_0, q4_0)
 ROWS_KERNEL(ember_rows_q8_0, q8_0)
 
 // The K-quants' rows, one token at a time (x_bytes: 292 per 256 values).
-#define ROWS_KERNEL_K(name, type)                                                                     \
-    EMBER_AVX2 void name(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,      \
-                         int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, \
-                         float *y, int64_t y_stride) {                                               \
-        for (int32_t i = from; i < to; i++) {                                                        \
-            const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;            \
-            for (int32_t t = 0; t < batch; t++) {                                                   \
-                y[t * y_stride + i] = dot_##type(row, x + t * x_bytes, cols / 256);                  \
-            }                                                                                        \
-        }                                                                                            \
+#define ROWS_KERNEL_K(name, type)                                                                                \
+    EMBER_AVX2 void name(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,                  \
+                         int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,             \
+                         float *y, int64_t y_stride) {                                                           \
+        for (int32_t i = from; i < to; i++) {                                                                    \
+            const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;                         \
+            for (int32_t t = 0; t < batch; t++) {                                                                \
+                y[t * y_stride + i] = dot_##type(row, x + t * x_bytes, cols / 256);                              \
+            }                                                                                                    \
+        }                                                                                                        \
     }
 
 ROWS_KERNEL_K(ember_rows_q4_k, q4_k)
