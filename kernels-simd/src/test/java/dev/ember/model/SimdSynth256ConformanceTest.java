@@ -1,0 +1,18 @@
+package dev.ember.model;
+
+import dev.ember.kernel.Kernels;
+import dev.ember.kernel.WorkerPool;
+import dev.ember.kernels.simd.SimdKernels;
+
+/** {@link Synth256Conformance} on the Vector API kernels, at each width surefire runs. */
+class SimdSynth256ConformanceTest extends Synth256Conformance {
+    @Override
+    protected Kernels kernels(WorkerPool pool) {
+        return new SimdKernels(pool);
+    }
+
+    @Override
+    protected String name() {
+        return "simd";
+    }
+}
