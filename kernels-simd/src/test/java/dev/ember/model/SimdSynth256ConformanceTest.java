@@ -3,6 +3,7 @@ package dev.ember.model;
 import dev.ember.kernel.Kernels;
 import dev.ember.kernel.WorkerPool;
 import dev.ember.kernels.simd.SimdKernels;
+import dev.ember.kernels.simd.Species;
 
 /** {@link Synth256Conformance} on the Vector API kernels, at each width surefire runs. */
 class SimdSynth256ConformanceTest extends Synth256Conformance {
@@ -13,6 +14,6 @@ class SimdSynth256ConformanceTest extends Synth256Conformance {
 
     @Override
     protected String name() {
-        return "simd";
+        return "simd " + Species.BITS + "-bit";
     }
 }

@@ -1,11 +1,6 @@
 package dev.ember.model;
 
 import dev.ember.SharedData;
-import dev.ember.kernel.Kernels;
-import dev.ember.kernel.WorkerPool;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,26 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * free-running greedy tokens. On the kernels a subclass names: this module's {@link Stories260KConformanceTest}
  * runs the scalar reference, the kernel modules run theirs.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class Stories260KConformance {
-    private final ConformanceReport report = new ConformanceReport("stories260K vs llama.cpp, " + name() + " kernels");
-    private ModelFixture models;
-
-    /** @return the kernels under test, on {@code pool} */
-    protected abstract Kernels kernels(WorkerPool pool);
-
-    /** @return the kernels' name, for the report */
-    protected abstract String name();
-
-    @BeforeAll
-    void load() {
-        models = new ModelFixture(this::kernels);
-    }
-
-    @AfterAll
-    void close() {
-        report.print();
-        models.close();
+public abstract class Stories260KConformance extends LlamaCppConformance {
+    protected Stories260KConformance() {
+        super("stories260K vs llama.cpp");
     }
 
     /** Each 2 MB reference file is parsed once per JVM, not once per test. */

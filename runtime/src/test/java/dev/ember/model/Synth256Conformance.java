@@ -1,11 +1,6 @@
 package dev.ember.model;
 
 import dev.ember.SharedData;
-import dev.ember.kernel.Kernels;
-import dev.ember.kernel.WorkerPool;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -18,27 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * On the kernels a subclass names: {@link Synth256ConformanceTest} runs the scalar reference, the kernel modules
  * theirs (the only llama.cpp references whose rows are long enough for the K-quants' 256-value blocks).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class Synth256Conformance {
-    private final ConformanceReport report = new ConformanceReport("synth256 vs llama.cpp (top-20 logits), "
-            + name() + " kernels");
-    private ModelFixture models;
-
-    /** @return the kernels under test, on {@code pool} */
-    protected abstract Kernels kernels(WorkerPool pool);
-
-    /** @return the kernels' name, for the report */
-    protected abstract String name();
-
-    @BeforeAll
-    void load() {
-        models = new ModelFixture(this::kernels);
-    }
-
-    @AfterAll
-    void close() {
-        report.print();
-        models.close();
+public abstract class Synth256Conformance extends LlamaCppConformance {
+    protected Synth256Conformance() {
+        super("synth256 vs llama.cpp, top-20 logits");
     }
 
     private static ReferenceRun run(String type) {
