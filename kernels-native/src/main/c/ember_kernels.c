@@ -14,7 +14,7 @@
 #include <string.h>
 #include <immintrin.h>
 
-#define EMBER_ABI_VERSION 1
+#define EMBER_ABI_VERSION 2
 #define EMBER_AVX2 __attribute__((target("avx2,fma,f16c")))
 
 int ember_abi_version(void) { return EMBER_ABI_VERSION; }
@@ -38,6 +38,13 @@ EMBER_AVX2 static inline float sum_lanes(__m256 v) {
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
+}
+
+EMBER_AVX2 static inline int sum_int_lanes(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
 }
 
 // 32 signed bytes x times 32 signed bytes y, adjacent pairs summed, as 8 int lanes converted to float
@@ -99,8 +106,106 @@ EMBER_AVX2 static inline __m256i q8_0_values(const uint8_t *wb) {
         }                                                                                                        \
     }
 
-DOT_KERNELS(q4_0, 18)
 DOT_KERNELS(q8_0, 34)
+
+// Q4_0 is summed differently, so that its decode can run on rows repacked eight at a time (below) and
+// still equal, bit for bit, the row-by-row dot that prefill and sparse rows use: per block the exact
+// integer sum, then one float FMA per block into one accumulator, blocks in order:
+//     acc = fma((float) sum_b, dw_b * da_b, acc)
+// which is also the scalar reference's order (with one rounding less per block).
+EMBER_AVX2 static inline int q4_0_block_sum(const uint8_t *wb, const uint8_t *xb) {
+    const __m256i q = q4_0_values(wb);
+    const __m256i a = _mm256_loadu_si256((const __m256i *) (xb + 2));
+    const __m256i dot16 = _mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(a, q));
+    return sum_int_lanes(_mm256_madd_epi16(dot16, _mm256_set1_epi16(1)));
+}
+
+EMBER_AVX2 static inline float fma_scalar(float a, float b, float c) {
+    return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
+}
+
+EMBER_AVX2 static float dot_q4_0(const uint8_t *w, const uint8_t *x, int blocks) {
+    float acc = 0.0f;
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *wb = w + 18 * b;
+        const uint8_t *xb = x + 34 * b;
+        acc = fma_scalar((float) q4_0_block_sum(wb, xb), half_to_float(wb) * half_to_float(xb), acc);
+    }
+    return acc;
+}
+
+EMBER_AVX2 static void dot4_q4_0(const uint8_t *w, const uint8_t *x, int64_t x_bytes, int blocks, float *y,
+                                 int64_t y_stride) {
+    for (int t = 0; t < 4; t++) {
+        y[t * y_stride] = dot_q4_0(w, x + t * x_bytes, blocks);
+    }
+}
+
+// Q4_0 rows repacked eight at a time: per group of 8 rows and block, 144 bytes (as 8 blocks): the 8
+// rows' fp16 scales, then 4 x 32 bytes in which 32-bit lane k of register m holds bytes 4m..4m+3 of row
+// k's block (low nibbles: values 4m..4m+3; high: values 16+4m..). An activation's 4 bytes broadcast to
+// every lane then meet 8 rows at once, and vpmaddubsw + vpmaddwd leave row k's block sum in lane k: no
+// horizontal sums, one vcvtph2ps for 8 scales. The nibbles go in unsigned (0..15; 8 of them sum to at
+// most 8 * 2 * 15 * 128 in a 16-bit lane, which fits) and the 8 comes off as 8 * sum(a).
+void ember_repack_q4_0_x8(const uint8_t *w, int64_t row_bytes, int32_t groups, int32_t blocks, uint8_t *out) {
+    for (int64_t g = 0; g < groups; g++) {
+        const uint8_t *rows = w + g * 8 * row_bytes;
+        uint8_t *o = out + g * 8 * row_bytes;
+        for (int b = 0; b < blocks; b++, o += 144) {
+            for (int k = 0; k < 8; k++) {
+                memcpy(o + 2 * k, rows + k * row_bytes + 18 * b, 2);
+                for (int m = 0; m < 4; m++) {
+                    memcpy(o + 16 + 32 * m + 4 * k, rows + k * row_bytes + 18 * b + 2 + 4 * m, 4);
+                }
+            }
+        }
+    }
+}
+
+// y[t * y_stride + 8g + k] = dot(row 8g + k, activation t) for groups g in [from, to) of the repacked rows
+// and t in [0, batch): each block's nibbles are unpacked once for up to four tokens. A token's arithmetic
+// is the same in every batch, and equals dot_q4_0's on the unpacked row.
+EMBER_AVX2 void ember_rows_q4_0_x8(const uint8_t *packed, int64_t row_bytes, int32_t from, int32_t to,
+                                   const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
+                                   int64_t y_stride) {
+    const int blocks = cols / 32;
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    const __m256i ones8 = _mm256_set1_epi8(1);
+    for (int32_t g = from; g < to; g++) {
+        for (int32_t t0 = 0; t0 < batch; t0 += 4) {
+            const int nt = batch - t0 < 4 ? batch - t0 : 4;
+            __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+            const uint8_t *o = packed + (int64_t) g * 8 * row_bytes;
+            for (int b = 0; b < blocks; b++, o += 144) {
+                __m256i q[8];
+                for (int m = 0; m < 4; m++) {
+                    const __m256i p = _mm256_loadu_si256((const __m256i *) (o + 16 + 32 * m));
+                    q[m] = _mm256_and_si256(p, low);
+                    q[m + 4] = _mm256_and_si256(_mm256_srli_epi16(p, 4), low);
+                }
+                const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) o));
+                for (int t = 0; t < nt; t++) {
+                    const uint8_t *xb = x + (int64_t) (t0 + t) * x_bytes + 34 * b;
+                    const __m256i a = _mm256_loadu_si256((const __m256i *) (xb + 2));
+                    const int asum = sum_int_lanes(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, a), ones16));
+                    int32_t a32[8];
+                    memcpy(a32, xb + 2, 32);
+                    __m256i s16 = _mm256_setzero_si256();
+                    for (int m = 0; m < 8; m++) {
+                        s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(q[m], _mm256_set1_epi32(a32[m])));
+                    }
+                    const __m256i sums = _mm256_sub_epi32(_mm256_madd_epi16(s16, ones16), _mm256_set1_epi32(8 * asum));
+                    const __m256 scales = _mm256_mul_ps(dw, _mm256_set1_ps(half_to_float(xb)));
+                    acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scales, acc[t]);
+                }
+            }
+            for (int t = 0; t < nt; t++) {
+                _mm256_storeu_ps(y + (int64_t) (t0 + t) * y_stride + 8 * (int64_t) g, acc[t]);
+            }
+        }
+    }
+}
 
 // K-quants: super-blocks of 256 values against Q8_K activations (d as float32, qs[256], bsums[16]: the
 // sums of each 16 activations). Unsigned weight levels go straight into vpmaddubsw; the integer sum of a

@@ -12,6 +12,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * {@link Kernels} whose Q4_0, Q8_0, Q4_K and Q6_K matrix products run in C ({@code ember_kernels.c}: llama.cpp's
@@ -21,8 +25,11 @@ import java.lang.invoke.MethodHandle;
  * an off-heap scratch that is copied into the caller's array afterwards (a heap array cannot be handed to C
  * without a per-call wrapper object). Nothing is allocated per call once the scratch has grown.
  *
- * <p>Results do not depend on the thread count, and a token's prefill result equals its decode result: each
- * (row, token) dot is one C call's, in one order.
+ * <p>Q4_0 matvec and matmul run on the weights repacked eight rows at a time ({@link #PACKED}); rows past
+ * the last whole group, and {@code matvecRows}, run on the rows as stored, with the same arithmetic.
+ *
+ * <p>Results do not depend on the thread count, and a token's prefill result equals its decode result (and a
+ * row's sparse result its dense one): each (row, token) dot has one order, whatever the path.
  */
 public final class NativeKernels implements Kernels {
     /** Below this many multiply-adds an op runs on the calling thread: waking workers would cost more. */
@@ -32,6 +39,20 @@ public final class NativeKernels implements Kernels {
     private final Kernels other;
     private final ActivationQuantizer activations = new ActivationQuantizer();
     private final RowsTask rowsTask = new RowsTask();
+    private final GroupsTask groupsTask = new GroupsTask();
+    /**
+     * This instance's view of {@link #PACKED}, by tensor identity: the shared map hashes a segment by value,
+     * which allocates (boxed fields) on every lookup, so it is asked once per tensor per instance.
+     */
+    private final Map<Tensor, MemorySegment> packedHere = new IdentityHashMap<>();
+
+    /**
+     * Q4_0 weights repacked eight rows at a time ({@code ember_repack_q4_0_x8}), made on a tensor's first
+     * matvec or matmul and shared by every session of the model: keyed by the tensor's (mapped) data, weakly,
+     * so a closed model's copies go with it. The copy costs as much memory as the Q4_0 rows it packs, as
+     * llama.cpp's repacked buffers do; decode on it runs ~1.8x the row-by-row dot (docs/performance.md).
+     */
+    private static final Map<MemorySegment, MemorySegment> PACKED = Collections.synchronizedMap(new WeakHashMap<>());
     private MemorySegment ids = MemorySegment.NULL;
     private MemorySegment out = MemorySegment.NULL;
 
@@ -127,21 +148,49 @@ public final class NativeKernels implements Kernels {
             MemorySegment.copy(rowIds, 0, ids, ValueLayout.JAVA_INT, 0, count);
             idSegment = ids;
         }
+        MemorySegment act = activations.quantize(p, x, xOff, cols, batch);
+        long actBytes = p.activationBytes(cols);
+        int groups = rowIds == null && w.type() == GgmlType.Q4_0 ? count / 8 : 0;
+        if (groups > 0) {
+            GroupsTask g = groupsTask;
+            MemorySegment packed = packedHere.get(w);
+            if (packed == null) {
+                packed = packed(w, groups);
+                packedHere.put(w, packed);
+            }
+            g.packed = packed;
+            g.rowBytes = w.rowBytes();
+            g.act = act;
+            g.actBytes = actBytes;
+            g.batch = batch;
+            g.cols = cols;
+            g.out = out;
+            g.stride = count;
+            if ((long) count * cols * batch < MIN_PARALLEL_WORK) {
+                g.run(0, groups);
+            } else {
+                pool.run(g, groups);
+            }
+            g.clear();
+        }
         RowsTask t = rowsTask;
         t.kernel = k;
         t.weights = w.data();
         t.rowBytes = w.rowBytes();
         t.ids = idSegment;
-        t.act = activations.quantize(p, x, xOff, cols, batch);
-        t.actBytes = p.activationBytes(cols);
+        t.act = act;
+        t.actBytes = actBytes;
         t.batch = batch;
         t.cols = cols;
         t.out = out;
         t.stride = count;
-        if ((long) count * cols * batch < MIN_PARALLEL_WORK) {
-            t.run(0, count);
+        // rows left over after the groups of eight (the row-by-row Q4_0 dot sums exactly as the packed one)
+        t.first = 8 * groups;
+        int left = count - t.first;
+        if ((long) left * cols * batch < MIN_PARALLEL_WORK) {
+            t.run(0, left);
         } else {
-            pool.run(t, count);
+            pool.run(t, left);
         }
         t.clear();
         // results are (batch, count) in the scratch and in y (from yOff): one copy
@@ -180,8 +229,9 @@ public final class NativeKernels implements Kernels {
         other.attention(q, qOff, keys, values, cacheOff, kvDim, heads, kvHeads, headSize, positions, out, outOff);
     }
 
-    /** out[b * stride + i] = dot(row ids[i] (or i), activation b), one downcall per range of rows. */
+    /** out[b * stride + i] = dot(row ids[i] (or i), activation b) for i from {@code first}, a downcall a range. */
     private static final class RowsTask implements WorkerPool.RangeTask {
+        int first;
         MethodHandle kernel;
         MemorySegment weights;
         long rowBytes;
@@ -196,7 +246,8 @@ public final class NativeKernels implements Kernels {
         @Override
         public void run(int from, int to) {
             try {
-                kernel.invokeExact(weights, rowBytes, ids, from, to, act, actBytes, batch, cols, out, stride);
+                kernel.invokeExact(weights, rowBytes, ids, first + from, first + to, act, actBytes, batch, cols, out,
+                        stride);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable e) {
@@ -208,6 +259,49 @@ public final class NativeKernels implements Kernels {
             kernel = null;
             weights = null;
             ids = null;
+            act = null;
+            out = null;
+        }
+    }
+
+    /** @return the first {@code 8 * groups} rows of Q4_0 {@code w} repacked, made once per tensor */
+    private static MemorySegment packed(Tensor w, int groups) {
+        return PACKED.computeIfAbsent(w.data(), data -> {
+            MemorySegment packed = Arena.ofAuto().allocate(8L * groups * w.rowBytes(), 64);
+            try {
+                NativeLibrary.repackQ4_0x8().invokeExact(data, w.rowBytes(), groups, Checks.cols(w) / 32, packed);
+            } catch (Throwable e) {
+                throw new IllegalStateException("cannot repack " + w.name(), e);
+            }
+            return packed;
+        });
+    }
+
+    /** out[b * stride + 8g + k] = dot(row 8g + k, activation b) over groups of the repacked rows. */
+    private static final class GroupsTask implements WorkerPool.RangeTask {
+        MemorySegment packed;
+        long rowBytes;
+        MemorySegment act;
+        long actBytes;
+        int batch;
+        int cols;
+        MemorySegment out;
+        long stride;
+
+        @Override
+        public void run(int from, int to) {
+            try {
+                NativeLibrary.rowsQ4_0x8().invokeExact(packed, rowBytes, from, to, act, actBytes, batch, cols, out,
+                        stride);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException("native kernel failed", e);
+            }
+        }
+
+        void clear() {
+            packed = null;
             act = null;
             out = null;
         }

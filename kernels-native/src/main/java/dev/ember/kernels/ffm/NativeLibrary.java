@@ -23,13 +23,22 @@ final class NativeLibrary {
     /** A path to the library to load instead of the packaged one. */
     static final String PATH_PROPERTY = "ember.native.library";
     /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
-    static final int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
 
     /** {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}. */
     private static final FunctionDescriptor ROWS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
+
+    /** {@code void ember_rows_q4_0_x8(packed, rowBytes, fromGroup, toGroup, x, xBytes, batch, cols, y, yStride)}. */
+    private static final FunctionDescriptor ROWS_X8 = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG);
+    /** {@code void ember_repack_q4_0_x8(w, rowBytes, groups, blocks, out)}. */
+    private static final FunctionDescriptor REPACK = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
 
     private NativeLibrary() {
     }
@@ -41,6 +50,8 @@ final class NativeLibrary {
         static final MethodHandle ROWS_Q8_0;
         static final MethodHandle ROWS_Q4_K;
         static final MethodHandle ROWS_Q6_K;
+        static final MethodHandle ROWS_Q4_0_X8;
+        static final MethodHandle REPACK_Q4_0_X8;
 
         static {
             String reason = null;
@@ -48,6 +59,8 @@ final class NativeLibrary {
             MethodHandle q8 = null;
             MethodHandle q4k = null;
             MethodHandle q6k = null;
+            MethodHandle q4x8 = null;
+            MethodHandle repack = null;
             try {
                 SymbolLookup lib = SymbolLookup.libraryLookup(locate(), Arena.global());
                 Linker linker = Linker.nativeLinker();
@@ -67,6 +80,9 @@ final class NativeLibrary {
                     q8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q8_0"), ROWS, critical);
                     q4k = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_k"), ROWS, critical);
                     q6k = linker.downcallHandle(lib.findOrThrow("ember_rows_q6_k"), ROWS, critical);
+                    q4x8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_x8"), ROWS_X8, critical);
+                    // not critical: a repack takes a while, and a critical call holds off the GC meanwhile
+                    repack = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_x8"), REPACK);
                 }
             } catch (UnavailableException e) {
                 reason = e.getMessage();
@@ -78,6 +94,8 @@ final class NativeLibrary {
             ROWS_Q8_0 = q8;
             ROWS_Q4_K = q4k;
             ROWS_Q6_K = q6k;
+            ROWS_Q4_0_X8 = q4x8;
+            REPACK_Q4_0_X8 = repack;
         }
     }
 
@@ -100,6 +118,14 @@ final class NativeLibrary {
 
     static MethodHandle rowsQ6_K() {
         return Holder.ROWS_Q6_K;
+    }
+
+    static MethodHandle rowsQ4_0x8() {
+        return Holder.ROWS_Q4_0_X8;
+    }
+
+    static MethodHandle repackQ4_0x8() {
+        return Holder.REPACK_Q4_0_X8;
     }
 
     /** @return {@code linux-x86_64} and the like: the folder the library is packaged under */
