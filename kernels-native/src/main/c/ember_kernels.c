@@ -164,10 +164,12 @@ void ember_repack_q4_0_x8(const uint8_t *w, int64_t row_bytes, int32_t groups, i
 
 // y[t * y_stride + 8g + k] = dot(row 8g + k, activation t) for groups g in [from, to) of the repacked rows
 // and t in [0, batch): each block's nibbles are unpacked once for up to four tokens. A token's arithmetic
-// is the same in every batch, and equals dot_q4_0's on the unpacked row.
-EMBER_AVX2 void ember_rows_q4_0_x8(const uint8_t *packed, int64_t row_bytes, int32_t from, int32_t to,
-                                   const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
-                                   int64_t y_stride) {
+// is the same in every batch, and equals dot_q4_0's on the unpacked row. The signature is the other rows
+// kernels' (ids unused: packed rows are only ever taken whole), so one Java task drives them all.
+EMBER_AVX2 void ember_rows_q4_0_x8(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from,
+                                   int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
+                                   float *y, int64_t y_stride) {
+    (void) ids;
     const int blocks = cols / 32;
     const __m256i low = _mm256_set1_epi8(0x0F);
     const __m256i ones16 = _mm256_set1_epi16(1);

@@ -39,7 +39,6 @@ public final class NativeKernels implements Kernels {
     private final Kernels other;
     private final ActivationQuantizer activations = new ActivationQuantizer();
     private final RowsTask rowsTask = new RowsTask();
-    private final GroupsTask groupsTask = new GroupsTask();
     /**
      * This instance's view of {@link #PACKED}, by tensor identity: the shared map hashes a segment by value,
      * which allocates (boxed fields) on every lookup, so it is asked once per tensor per instance.
@@ -151,31 +150,7 @@ public final class NativeKernels implements Kernels {
         MemorySegment act = activations.quantize(p, x, xOff, cols, batch);
         long actBytes = p.activationBytes(cols);
         int groups = rowIds == null && w.type() == GgmlType.Q4_0 ? count / 8 : 0;
-        if (groups > 0) {
-            GroupsTask g = groupsTask;
-            MemorySegment packed = packedHere.get(w);
-            if (packed == null) {
-                packed = packed(w, groups);
-                packedHere.put(w, packed);
-            }
-            g.packed = packed;
-            g.rowBytes = w.rowBytes();
-            g.act = act;
-            g.actBytes = actBytes;
-            g.batch = batch;
-            g.cols = cols;
-            g.out = out;
-            g.stride = count;
-            if ((long) count * cols * batch < MIN_PARALLEL_WORK) {
-                g.run(0, groups);
-            } else {
-                pool.run(g, groups);
-            }
-            g.clear();
-        }
         RowsTask t = rowsTask;
-        t.kernel = k;
-        t.weights = w.data();
         t.rowBytes = w.rowBytes();
         t.ids = idSegment;
         t.act = act;
@@ -184,17 +159,37 @@ public final class NativeKernels implements Kernels {
         t.cols = cols;
         t.out = out;
         t.stride = count;
+        if (groups > 0) {
+            MemorySegment packed = packedHere.get(w);
+            if (packed == null) {
+                packed = packed(w, groups);
+                packedHere.put(w, packed);
+            }
+            t.kernel = NativeLibrary.rowsQ4_0x8();
+            t.weights = packed;
+            t.first = 0;
+            run(t, groups, (long) count * cols * batch);
+        }
+        t.kernel = k;
+        t.weights = w.data();
         // rows left over after the groups of eight (the row-by-row Q4_0 dot sums exactly as the packed one)
         t.first = 8 * groups;
-        int left = count - t.first;
-        if ((long) left * cols * batch < MIN_PARALLEL_WORK) {
-            t.run(0, left);
-        } else {
-            pool.run(t, left);
-        }
+        run(t, count - t.first, (long) (count - t.first) * cols * batch);
         t.clear();
         // results are (batch, count) in the scratch and in y (from yOff): one copy
         MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 0, y, yOff, (int) results);
+    }
+
+    /** Runs {@code task} over {@code [0, n)}: on this thread when the work is too small to share. */
+    private void run(WorkerPool.RangeTask task, int n, long work) {
+        if (n == 0) {
+            return;
+        }
+        if (work < MIN_PARALLEL_WORK) {
+            task.run(0, n);
+        } else {
+            pool.run(task, n);
+        }
     }
 
     @Override
@@ -229,7 +224,10 @@ public final class NativeKernels implements Kernels {
         other.attention(q, qOff, keys, values, cacheOff, kvDim, heads, kvHeads, headSize, positions, out, outOff);
     }
 
-    /** out[b * stride + i] = dot(row ids[i] (or i), activation b) for i from {@code first}, a downcall a range. */
+    /**
+     * out[b * stride + i] = dot(row ids[i] (or i), activation b) for i from {@code first}, a downcall a range;
+     * with the packed Q4_0 kernel, items are groups of eight rows.
+     */
     private static final class RowsTask implements WorkerPool.RangeTask {
         int first;
         MethodHandle kernel;
@@ -275,35 +273,5 @@ public final class NativeKernels implements Kernels {
             }
             return packed;
         });
-    }
-
-    /** out[b * stride + 8g + k] = dot(row 8g + k, activation b) over groups of the repacked rows. */
-    private static final class GroupsTask implements WorkerPool.RangeTask {
-        MemorySegment packed;
-        long rowBytes;
-        MemorySegment act;
-        long actBytes;
-        int batch;
-        int cols;
-        MemorySegment out;
-        long stride;
-
-        @Override
-        public void run(int from, int to) {
-            try {
-                NativeLibrary.rowsQ4_0x8().invokeExact(packed, rowBytes, from, to, act, actBytes, batch, cols, out,
-                        stride);
-            } catch (RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable e) {
-                throw new IllegalStateException("native kernel failed", e);
-            }
-        }
-
-        void clear() {
-            packed = null;
-            act = null;
-            out = null;
-        }
     }
 }

@@ -25,17 +25,15 @@ final class NativeLibrary {
     /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
     static final int ABI_VERSION = 2;
 
-    /** {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}. */
+    /**
+     * {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}; for the packed
+     * Q4_0 kernel, from and to count groups of eight rows and ids is unused.
+     */
     private static final FunctionDescriptor ROWS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG);
 
-    /** {@code void ember_rows_q4_0_x8(packed, rowBytes, fromGroup, toGroup, x, xBytes, batch, cols, y, yStride)}. */
-    private static final FunctionDescriptor ROWS_X8 = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-            ValueLayout.JAVA_LONG);
     /** {@code void ember_repack_q4_0_x8(w, rowBytes, groups, blocks, out)}. */
     private static final FunctionDescriptor REPACK = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
@@ -80,7 +78,7 @@ final class NativeLibrary {
                     q8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q8_0"), ROWS, critical);
                     q4k = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_k"), ROWS, critical);
                     q6k = linker.downcallHandle(lib.findOrThrow("ember_rows_q6_k"), ROWS, critical);
-                    q4x8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_x8"), ROWS_X8, critical);
+                    q4x8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_x8"), ROWS, critical);
                     // not critical: a repack takes a while, and a critical call holds off the GC meanwhile
                     repack = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_x8"), REPACK);
                 }
