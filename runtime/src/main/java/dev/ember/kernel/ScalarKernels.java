@@ -19,19 +19,14 @@ import java.lang.foreign.MemorySegment;
  * call allocates nothing. Results do not depend on the number of threads: a row (or head, or column) is
  * always computed by one thread in one order.
  */
-public final class ScalarKernels implements Kernels {
-    /** Below this many multiply-adds an op runs on the calling thread: waking workers would cost more. */
-    private static final long MIN_PARALLEL_WORK = 1 << 15;
-
-    private final WorkerPool pool;
-    private final ActivationQuantizer activations = new ActivationQuantizer();
+public final class ScalarKernels extends PooledKernels {
     private final RowsTask rowsTask = new RowsTask();
     private final AccumulateTask accumulateTask = new AccumulateTask();
     private final AttentionTask attentionTask = new AttentionTask();
 
     /** @param pool the threads to split work over; shared, not owned (closing it is the caller's job) */
     public ScalarKernels(WorkerPool pool) {
-        this.pool = pool;
+        super(pool);
     }
 
     @Override
@@ -39,40 +34,13 @@ public final class ScalarKernels implements Kernels {
         return "scalar";
     }
 
-    @Override
-    public int threads() {
-        return pool.threads();
-    }
 
-    @Override
-    public void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
-        int rows = Checks.rows(w);
-        int cols = Checks.cols(w);
-        Checks.range("x", x, xOff, cols);
-        Checks.range("y", y, yOff, rows);
-        multiply(w, x, xOff, 1, y, yOff, null, rows);
-    }
 
-    @Override
-    public void matmul(Tensor w, float[] x, int batch, float[] y) {
-        int rows = Checks.rows(w);
-        int cols = Checks.cols(w);
-        Checks.range("x", x, 0, Math.multiplyExact(batch, cols));
-        Checks.range("y", y, 0, Math.multiplyExact(batch, rows));
-        multiply(w, x, 0, batch, y, 0, null, rows);
-    }
 
-    @Override
-    public void matvecRows(Tensor w, int[] rows, int count, float[] x, int xOff, float[] y) {
-        int cols = Checks.cols(w);
-        Checks.range("x", x, xOff, cols);
-        Checks.range("y", y, 0, count);
-        Checks.rowIds(w, rows, count);
-        multiply(w, x, xOff, 1, y, 0, rows, count);
-    }
 
     /** Converts x once, then dots every (listed) row with every one of the batch's vectors. */
-    private void multiply(Tensor w, float[] x, int xOff, int batch, float[] y, int yOff, int[] ids, int count) {
+    @Override
+    protected void multiply(Tensor w, float[] x, int xOff, int batch, float[] y, int yOff, int[] ids, int count) {
         ActivationQuantizer.Pairing p = ActivationQuantizer.pairing(w.type());
         int cols = Checks.cols(w);
         RowsTask t = rowsTask;
@@ -155,13 +123,6 @@ public final class ScalarKernels implements Kernels {
         t.clear();
     }
 
-    private void parallel(WorkerPool.RangeTask task, int n, long work) {
-        if (work < MIN_PARALLEL_WORK) {
-            task.run(0, n);
-        } else {
-            pool.run(task, n);
-        }
-    }
 
     /** y[b*yStride + i] = dot(row ids[i] (or i), activation b): the rows of one matvec/matmul/matvecRows. */
     private static final class RowsTask implements WorkerPool.RangeTask {

@@ -4,6 +4,7 @@ import dev.ember.kernel.Activation;
 import dev.ember.kernel.ActivationQuantizer;
 import dev.ember.kernel.Checks;
 import dev.ember.kernel.Kernels;
+import dev.ember.kernel.PooledKernels;
 import dev.ember.kernel.WorkerPool;
 import dev.ember.tensor.GgmlType;
 import dev.ember.tensor.Tensor;
@@ -31,13 +32,8 @@ import java.util.WeakHashMap;
  * <p>Results do not depend on the thread count, and a token's prefill result equals its decode result (and a
  * row's sparse result its dense one): each (row, token) dot has one order, whatever the path.
  */
-public final class NativeKernels implements Kernels {
-    /** Below this many multiply-adds an op runs on the calling thread: waking workers would cost more. */
-    private static final long MIN_PARALLEL_WORK = 1 << 15;
-
-    private final WorkerPool pool;
+public final class NativeKernels extends PooledKernels {
     private final Kernels other;
-    private final ActivationQuantizer activations = new ActivationQuantizer();
     private final RowsTask rowsTask = new RowsTask();
     /**
      * This instance's view of {@link #PACKED}, by tensor identity: the shared map hashes a segment by value,
@@ -60,7 +56,7 @@ public final class NativeKernels implements Kernels {
      * @param other the kernels every op without a C version runs on
      */
     public NativeKernels(WorkerPool pool, Kernels other) {
-        this.pool = pool;
+        super(pool);
         this.other = other;
     }
 
@@ -69,10 +65,6 @@ public final class NativeKernels implements Kernels {
         return NativeKernelProvider.NAME;
     }
 
-    @Override
-    public int threads() {
-        return pool.threads();
-    }
 
     /** @return the C kernel for {@code w}, or null when it has none (other types, weights not off-heap) */
     private static MethodHandle kernel(Tensor w) {
@@ -88,51 +80,24 @@ public final class NativeKernels implements Kernels {
         };
     }
 
+    /**
+     * Converts x once, has C dot every (listed) row with every vector of the batch, copies the results out; the
+     * product goes to the other kernels whole when C has no kernel for {@code w}.
+     */
     @Override
-    public void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
+    protected void multiply(Tensor w, float[] x, int xOff, int batch, float[] y, int yOff, int[] rowIds,
+                            int count) {
         MethodHandle k = kernel(w);
         if (k == null) {
-            other.matvec(w, x, xOff, y, yOff);
+            if (rowIds != null) {
+                other.matvecRows(w, rowIds, count, x, xOff, y);
+            } else if (batch == 1) {
+                other.matvec(w, x, xOff, y, yOff);
+            } else {
+                other.matmul(w, x, batch, y);
+            }
             return;
         }
-        int rows = Checks.rows(w);
-        int cols = Checks.cols(w);
-        Checks.range("x", x, xOff, cols);
-        Checks.range("y", y, yOff, rows);
-        multiply(k, w, x, xOff, 1, y, yOff, null, rows);
-    }
-
-    @Override
-    public void matmul(Tensor w, float[] x, int batch, float[] y) {
-        MethodHandle k = kernel(w);
-        if (k == null) {
-            other.matmul(w, x, batch, y);
-            return;
-        }
-        int rows = Checks.rows(w);
-        int cols = Checks.cols(w);
-        Checks.range("x", x, 0, Math.multiplyExact(batch, cols));
-        Checks.range("y", y, 0, Math.multiplyExact(batch, rows));
-        multiply(k, w, x, 0, batch, y, 0, null, rows);
-    }
-
-    @Override
-    public void matvecRows(Tensor w, int[] rows, int count, float[] x, int xOff, float[] y) {
-        MethodHandle k = kernel(w);
-        if (k == null) {
-            other.matvecRows(w, rows, count, x, xOff, y);
-            return;
-        }
-        int cols = Checks.cols(w);
-        Checks.range("x", x, xOff, cols);
-        Checks.range("y", y, 0, count);
-        Checks.rowIds(w, rows, count);
-        multiply(k, w, x, xOff, 1, y, 0, rows, count);
-    }
-
-    /** Converts x once, has C dot every (listed) row with every vector of the batch, copies the results out. */
-    private void multiply(MethodHandle k, Tensor w, float[] x, int xOff, int batch, float[] y, int yOff,
-                          int[] rowIds, int count) {
         ActivationQuantizer.Pairing p = ActivationQuantizer.pairing(w.type());
         int cols = Checks.cols(w);
         long results = (long) batch * count;
@@ -168,28 +133,16 @@ public final class NativeKernels implements Kernels {
             t.kernel = NativeLibrary.rowsQ4_0x8();
             t.weights = packed;
             t.first = 0;
-            run(t, groups, (long) count * cols * batch);
+            parallel(t, groups, (long) count * cols * batch);
         }
         t.kernel = k;
         t.weights = w.data();
         // rows left over after the groups of eight (the row-by-row Q4_0 dot sums exactly as the packed one)
         t.first = 8 * groups;
-        run(t, count - t.first, (long) (count - t.first) * cols * batch);
+        parallel(t, count - t.first, (long) (count - t.first) * cols * batch);
         t.clear();
         // results are (batch, count) in the scratch and in y (from yOff): one copy
         MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 0, y, yOff, (int) results);
-    }
-
-    /** Runs {@code task} over {@code [0, n)}: on this thread when the work is too small to share. */
-    private void run(WorkerPool.RangeTask task, int n, long work) {
-        if (n == 0) {
-            return;
-        }
-        if (work < MIN_PARALLEL_WORK) {
-            task.run(0, n);
-        } else {
-            pool.run(task, n);
-        }
     }
 
     @Override

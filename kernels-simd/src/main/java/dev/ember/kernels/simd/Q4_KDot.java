@@ -147,12 +147,7 @@ public final class Q4_KDot {
             }
             float dmin = Float.float16ToFloat(w.get(LE_SHORT, wb + 2)) * da;
             // the mins' share: bsums[2s] and bsums[2s + 1] (one int) both take sub-block s's min
-            int mins = 0;
-            for (int s = 0; s < 8; s++) {
-                int pair = a.get(LE_INT, ab + 4 + 256 + 4L * s);
-                mins += ((s < 4 ? mins03 : mins47) >>> 8 * (s & 3) & 0xFF) * ((short) pair + (pair >> 16));
-            }
-            minSum -= dmin * mins;
+            minSum -= dmin * minsDot(a, ab, mins03, mins47);
         }
         // the eight class sums in class order, as the scalar dot adds them
         float sum = minSum;
@@ -163,5 +158,20 @@ public final class Q4_KDot {
             sum += sumHi.lane(i);
         }
         return sum;
+    }
+
+    /**
+     * The mins' share of a super-block, sum over sub-blocks s of min_s * (bsums[2s] + bsums[2s + 1]) (Q8_K's
+     * bsums, read as one int per pair), in ints; scalar, shared with {@link Q5_KDot}.
+     *
+     * @param mins03 the unpacked mins of sub-blocks 0..3, one per byte; {@code mins47} those of 4..7
+     */
+    static int minsDot(MemorySegment a, long ab, int mins03, int mins47) {
+        int mins = 0;
+        for (int s = 0; s < 8; s++) {
+            int pair = a.get(LE_INT, ab + 4 + 256 + 4L * s);
+            mins += ((s < 4 ? mins03 : mins47) >>> 8 * (s & 3) & 0xFF) * ((short) pair + (pair >> 16));
+        }
+        return mins;
     }
 }

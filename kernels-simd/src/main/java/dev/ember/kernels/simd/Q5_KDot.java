@@ -114,12 +114,7 @@ public final class Q5_KDot {
             }
             float dmin = Float.float16ToFloat(w.get(LE_SHORT, wb + 2)) * da;
             // the mins' share: bsums[2s] and bsums[2s + 1] (one int) both take sub-block s's min
-            int mins = 0;
-            for (int s = 0; s < 8; s++) {
-                int pair = a.get(LE_INT, ab + 4 + 256 + 4L * s);
-                mins += ((s < 4 ? mins03 : mins47) >>> 8 * (s & 3) & 0xFF) * ((short) pair + (pair >> 16));
-            }
-            minSum -= dmin * mins;
+            minSum -= dmin * Q4_KDot.minsDot(a, ab, mins03, mins47);
         }
         // the eight class sums in class order, as the scalar dot adds them
         float sum = minSum;

@@ -3,7 +3,7 @@ package dev.ember.kernels.simd;
 import dev.ember.kernel.Activation;
 import dev.ember.kernel.ActivationQuantizer;
 import dev.ember.kernel.Checks;
-import dev.ember.kernel.Kernels;
+import dev.ember.kernel.PooledKernels;
 import dev.ember.kernel.WorkerPool;
 import dev.ember.tensor.GgmlType;
 import dev.ember.tensor.Tensor;
@@ -28,16 +28,12 @@ import java.lang.foreign.MemorySegment;
  * one order. For the 32-value block formats the dots equal the scalar reference bit for bit; float formats and
  * float ops sum in float lanes (as ggml's AVX code), within the conformance test's tolerances.
  */
-public final class SimdKernels implements Kernels {
-    /** Below this many multiply-adds an op runs on the calling thread: waking workers would cost more. */
-    private static final long MIN_PARALLEL_WORK = 1 << 15;
+public final class SimdKernels extends PooledKernels {
     /** Bytes of weight rows a prefill tile holds: well inside a core's L2 (256 KB or more on current x86). */
     private static final long L2_TILE = 96 << 10;
     /** Bytes of converted activations a prefill tile holds: about a core's L1 data cache. */
     private static final long L1_TILE = 32 << 10;
 
-    private final WorkerPool pool;
-    private final ActivationQuantizer activations = new ActivationQuantizer();
     private final WidenedQ8 widenedQ8 = new WidenedQ8();
     private final RowsTask rowsTask = new RowsTask();
     private final AccumulateTask accumulateTask = new AccumulateTask();
@@ -47,7 +43,7 @@ public final class SimdKernels implements Kernels {
 
     /** @param pool the threads to split work over; shared, not owned */
     public SimdKernels(WorkerPool pool) {
-        this.pool = pool;
+        super(pool);
     }
 
     @Override
@@ -55,40 +51,13 @@ public final class SimdKernels implements Kernels {
         return SimdKernelProvider.NAME;
     }
 
-    @Override
-    public int threads() {
-        return pool.threads();
-    }
 
-    @Override
-    public void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
-        int rows = Checks.rows(w);
-        int cols = Checks.cols(w);
-        Checks.range("x", x, xOff, cols);
-        Checks.range("y", y, yOff, rows);
-        multiply(w, x, xOff, 1, y, yOff, null, rows);
-    }
 
-    @Override
-    public void matmul(Tensor w, float[] x, int batch, float[] y) {
-        int rows = Checks.rows(w);
-        int cols = Checks.cols(w);
-        Checks.range("x", x, 0, Math.multiplyExact(batch, cols));
-        Checks.range("y", y, 0, Math.multiplyExact(batch, rows));
-        multiply(w, x, 0, batch, y, 0, null, rows);
-    }
 
-    @Override
-    public void matvecRows(Tensor w, int[] rows, int count, float[] x, int xOff, float[] y) {
-        int cols = Checks.cols(w);
-        Checks.range("x", x, xOff, cols);
-        Checks.range("y", y, 0, count);
-        Checks.rowIds(w, rows, count);
-        multiply(w, x, xOff, 1, y, 0, rows, count);
-    }
 
     /** Converts x once, then dots every (listed) row with every one of the batch's vectors. */
-    private void multiply(Tensor w, float[] x, int xOff, int batch, float[] y, int yOff, int[] ids, int count) {
+    @Override
+    protected void multiply(Tensor w, float[] x, int xOff, int batch, float[] y, int yOff, int[] ids, int count) {
         ActivationQuantizer.Pairing p = ActivationQuantizer.pairing(w.type());
         int cols = Checks.cols(w);
         RowsTask t = rowsTask;
@@ -194,13 +163,6 @@ public final class SimdKernels implements Kernels {
         t.clear();
     }
 
-    private void parallel(WorkerPool.RangeTask task, int n, long work) {
-        if (work < MIN_PARALLEL_WORK) {
-            task.run(0, n);
-        } else {
-            pool.run(task, n);
-        }
-    }
 
     /** y[b*yStride + i] = dot(row ids[i] (or i), activation b): the rows of one matvec/matmul/matvecRows. */
     private static final class RowsTask implements WorkerPool.RangeTask {

@@ -1,0 +1,74 @@
+package dev.ember.kernel;
+
+import dev.ember.tensor.Tensor;
+
+/**
+ * What every provider's {@link Kernels} share: a {@link WorkerPool} to split work over, the argument checks of
+ * the three matrix products and their reduction to one {@link #multiply}, an {@link ActivationQuantizer}
+ * for its converted activations, and the rule for when an op is worth waking the workers. Subclasses supply
+ * the arithmetic (and the float ops).
+ */
+public abstract class PooledKernels implements Kernels {
+    /** Below this many multiply-adds an op runs on the calling thread: waking workers would cost more. */
+    protected static final long MIN_PARALLEL_WORK = 1 << 15;
+
+    /** The threads to split work over; shared, not owned (closing it is the caller's job). */
+    protected final WorkerPool pool;
+    /** Scratch of the converted activations; like every scratch here, this instance's alone. */
+    protected final ActivationQuantizer activations = new ActivationQuantizer();
+
+    protected PooledKernels(WorkerPool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public int threads() {
+        return pool.threads();
+    }
+
+    @Override
+    public final void matvec(Tensor w, float[] x, int xOff, float[] y, int yOff) {
+        int rows = Checks.rows(w);
+        int cols = Checks.cols(w);
+        Checks.range("x", x, xOff, cols);
+        Checks.range("y", y, yOff, rows);
+        multiply(w, x, xOff, 1, y, yOff, null, rows);
+    }
+
+    @Override
+    public final void matmul(Tensor w, float[] x, int batch, float[] y) {
+        int rows = Checks.rows(w);
+        int cols = Checks.cols(w);
+        Checks.range("x", x, 0, Math.multiplyExact(batch, cols));
+        Checks.range("y", y, 0, Math.multiplyExact(batch, rows));
+        multiply(w, x, 0, batch, y, 0, null, rows);
+    }
+
+    @Override
+    public final void matvecRows(Tensor w, int[] rows, int count, float[] x, int xOff, float[] y) {
+        int cols = Checks.cols(w);
+        Checks.range("x", x, xOff, cols);
+        Checks.range("y", y, 0, count);
+        Checks.rowIds(w, rows, count);
+        multiply(w, x, xOff, 1, y, 0, rows, count);
+    }
+
+    /**
+     * The three products in one, arguments already checked: {@code y[yOff + b*count + i] = dot(row ids[i] (or
+     * i), x[xOff + b*cols ..])} for {@code batch} vectors; with {@code ids} (matvecRows) batch is 1.
+     */
+    protected abstract void multiply(Tensor w, float[] x, int xOff, int batch, float[] y, int yOff, int[] ids,
+                                     int count);
+
+    /** Runs {@code task} over {@code [0, n)}: on the calling thread when {@code work} is too small to share. */
+    protected final void parallel(WorkerPool.RangeTask task, int n, long work) {
+        if (n == 0) {
+            return;
+        }
+        if (work < MIN_PARALLEL_WORK) {
+            task.run(0, n);
+        } else {
+            pool.run(task, n);
+        }
+    }
+}
