@@ -1,11 +1,17 @@
 package dev.ember.kernel;
 
+import dev.ember.tensor.GgmlType;
 import dev.ember.tensor.Tensor;
+import dev.ember.tensor.quant.Dequantize;
+import dev.ember.tensor.quant.RowDequantizer;
+
+import java.lang.foreign.MemorySegment;
 
 /**
  * What every provider's {@link Kernels} share: a {@link WorkerPool} to split work over, the argument checks of
  * the three matrix products and their reduction to one {@link #multiply}, an {@link ActivationQuantizer}
- * for its converted activations, and the rule for when an op is worth waking the workers. Subclasses supply
+ * for its converted activations, {@link #accumulateRows} (decoded rows added column-block by column-block,
+ * the adding in {@link #axpy}), and the rule for when an op is worth waking the workers. Subclasses supply
  * the arithmetic (and the float ops).
  */
 public abstract class PooledKernels implements Kernels {
@@ -16,6 +22,7 @@ public abstract class PooledKernels implements Kernels {
     protected final WorkerPool pool;
     /** Scratch of the converted activations; like every scratch here, this instance's alone. */
     protected final ActivationQuantizer activations = new ActivationQuantizer();
+    private final AccumulateTask accumulateTask = new AccumulateTask();
 
     protected PooledKernels(WorkerPool pool) {
         this.pool = pool;
@@ -69,6 +76,66 @@ public abstract class PooledKernels implements Kernels {
             task.run(0, n);
         } else {
             pool.run(task, n);
+        }
+    }
+
+    @Override
+    public void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff) {
+        int cols = Checks.accumulateRows(w, rows, a, count, y, yOff);
+        AccumulateTask t = accumulateTask;
+        t.decode = Dequantize.of(w.type());
+        t.type = w.type();
+        t.weights = w.data();
+        t.rowBytes = w.rowBytes();
+        t.ids = rows;
+        t.a = a;
+        t.count = count;
+        t.y = y;
+        t.yOff = yOff;
+        t.row = t.row != null && t.row.length >= cols ? t.row : new float[cols];
+        parallel(t, cols / w.type().blockSize(), (long) count * cols);
+        t.clear();
+    }
+
+    /**
+     * {@code y[yOff + j] += a * x[xOff + j]} for {@code j < n}: {@link #accumulateRows}' inner loop. This is the
+     * reference's (a multiply and an add, two roundings); a provider may fuse them.
+     */
+    protected void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        for (int j = 0; j < n; j++) {
+            y[yOff + j] += a * x[xOff + j];
+        }
+    }
+
+    /** y[j] += sum_i a[i] * w[ids[i]][j] over the columns of whole blocks [from, to). */
+    private final class AccumulateTask implements WorkerPool.RangeTask {
+        RowDequantizer decode;
+        GgmlType type;
+        MemorySegment weights;
+        long rowBytes;
+        int[] ids;
+        float[] a;
+        int count;
+        float[] y;
+        int yOff;
+        float[] row; // (cols) one decoded row; each chunk writes only its own columns
+
+        @Override
+        public void run(int from, int to) {
+            int c0 = from * type.blockSize();
+            int c1 = to * type.blockSize();
+            long byteOff = (long) from * type.bytesPerBlock();
+            for (int i = 0; i < count; i++) {
+                decode.dequantizeRow(weights, ids[i] * rowBytes + byteOff, row, c0, c1 - c0);
+                axpy(a[i], row, c0, y, yOff + c0, c1 - c0);
+            }
+        }
+
+        void clear() {
+            weights = null;
+            ids = null;
+            a = null;
+            y = null;
         }
     }
 }

@@ -1,9 +1,6 @@
 package dev.ember.kernel;
 
-import dev.ember.tensor.GgmlType;
 import dev.ember.tensor.Tensor;
-import dev.ember.tensor.quant.Dequantize;
-import dev.ember.tensor.quant.RowDequantizer;
 import dev.ember.tensor.quant.RowDot;
 
 import java.lang.foreign.MemorySegment;
@@ -21,7 +18,6 @@ import java.lang.foreign.MemorySegment;
  */
 public final class ScalarKernels extends PooledKernels {
     private final RowsTask rowsTask = new RowsTask();
-    private final AccumulateTask accumulateTask = new AccumulateTask();
     private final AttentionTask attentionTask = new AttentionTask();
 
     /** @param pool the threads to split work over; shared, not owned (closing it is the caller's job) */
@@ -59,23 +55,6 @@ public final class ScalarKernels extends PooledKernels {
         t.clear();
     }
 
-    @Override
-    public void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff) {
-        int cols = Checks.accumulateRows(w, rows, a, count, y, yOff);
-        AccumulateTask t = accumulateTask;
-        t.decode = Dequantize.of(w.type());
-        t.type = w.type();
-        t.weights = w.data();
-        t.rowBytes = w.rowBytes();
-        t.ids = rows;
-        t.a = a;
-        t.count = count;
-        t.y = y;
-        t.yOff = yOff;
-        t.row = t.row != null && t.row.length >= cols ? t.row : new float[cols];
-        parallel(t, cols / w.type().blockSize(), (long) count * cols);
-        t.clear();
-    }
 
     @Override
     public void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
@@ -157,40 +136,6 @@ public final class ScalarKernels extends PooledKernels {
         }
     }
 
-    /** y[j] += sum_i a[i] * w[ids[i]][j] over the columns of whole blocks [from, to). */
-    private static final class AccumulateTask implements WorkerPool.RangeTask {
-        RowDequantizer decode;
-        GgmlType type;
-        MemorySegment weights;
-        long rowBytes;
-        int[] ids;
-        float[] a;
-        int count;
-        float[] y;
-        int yOff;
-        float[] row; // (cols) one decoded row; each chunk writes only its own columns
-
-        @Override
-        public void run(int from, int to) {
-            int c0 = from * type.blockSize();
-            int c1 = to * type.blockSize();
-            long byteOff = (long) from * type.bytesPerBlock();
-            for (int i = 0; i < count; i++) {
-                decode.dequantizeRow(weights, ids[i] * rowBytes + byteOff, row, c0, c1 - c0);
-                float ai = a[i];
-                for (int j = c0; j < c1; j++) {
-                    y[yOff + j] += ai * row[j];
-                }
-            }
-        }
-
-        void clear() {
-            weights = null;
-            ids = null;
-            a = null;
-            y = null;
-        }
-    }
 
     /** One head per item: scores, softmax, weighted sum of values. */
     private static final class AttentionTask implements WorkerPool.RangeTask {

@@ -7,9 +7,7 @@ import dev.ember.kernel.PooledKernels;
 import dev.ember.kernel.WorkerPool;
 import dev.ember.tensor.GgmlType;
 import dev.ember.tensor.Tensor;
-import dev.ember.tensor.quant.Dequantize;
 import dev.ember.tensor.quant.F16;
-import dev.ember.tensor.quant.RowDequantizer;
 import dev.ember.tensor.quant.RowDot;
 
 import java.lang.foreign.Arena;
@@ -36,7 +34,6 @@ public final class SimdKernels extends PooledKernels {
 
     private final WidenedQ8 widenedQ8 = new WidenedQ8();
     private final RowsTask rowsTask = new RowsTask();
-    private final AccumulateTask accumulateTask = new AccumulateTask();
     private final AttentionTask attentionTask = new AttentionTask();
     /** (batch, cols) floats: F16 activations widened for {@link F16Dot#dotWidened}; grown on first use. */
     private MemorySegment widened = MemorySegment.NULL;
@@ -100,21 +97,8 @@ public final class SimdKernels extends PooledKernels {
     }
 
     @Override
-    public void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff) {
-        int cols = Checks.accumulateRows(w, rows, a, count, y, yOff);
-        AccumulateTask t = accumulateTask;
-        t.decode = Dequantize.of(w.type());
-        t.type = w.type();
-        t.weights = w.data();
-        t.rowBytes = w.rowBytes();
-        t.ids = rows;
-        t.a = a;
-        t.count = count;
-        t.y = y;
-        t.yOff = yOff;
-        t.row = t.row != null && t.row.length >= cols ? t.row : new float[cols];
-        parallel(t, cols / w.type().blockSize(), (long) count * cols);
-        t.clear();
+    protected void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+        VectorOps.axpy(a, x, xOff, y, yOff, n);
     }
 
     @Override
@@ -240,37 +224,6 @@ public final class SimdKernels extends PooledKernels {
         }
     }
 
-    /** y[j] += sum_i a[i] * w[ids[i]][j] over the columns of whole blocks [from, to). */
-    private static final class AccumulateTask implements WorkerPool.RangeTask {
-        RowDequantizer decode;
-        GgmlType type;
-        MemorySegment weights;
-        long rowBytes;
-        int[] ids;
-        float[] a;
-        int count;
-        float[] y;
-        int yOff;
-        float[] row; // (cols) one decoded row; each range writes only its own columns
-
-        @Override
-        public void run(int from, int to) {
-            int c0 = from * type.blockSize();
-            int c1 = to * type.blockSize();
-            long byteOff = (long) from * type.bytesPerBlock();
-            for (int i = 0; i < count; i++) {
-                decode.dequantizeRow(weights, ids[i] * rowBytes + byteOff, row, c0, c1 - c0);
-                VectorOps.axpy(a[i], row, c0, y, yOff + c0, c1 - c0);
-            }
-        }
-
-        void clear() {
-            weights = null;
-            ids = null;
-            a = null;
-            y = null;
-        }
-    }
 
     /** One head per item: scores, softmax, weighted sum of values. */
     private static final class AttentionTask implements WorkerPool.RangeTask {
