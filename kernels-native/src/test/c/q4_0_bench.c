@@ -64,5 +64,32 @@ int main(void) {
         double c = now();
         printf("row by row %.2f GB/s   repacked %.2f GB/s\n", rb * rows / (b - a) / 1e9, rb * rows / (c - b) / 1e9);
     }
-    return differ != 0;
+    // prefill: 128 tokens through the first 5632 rows (TinyLlama's FFN up matrix), tiled as matmul is
+    const int batch = 128, prows = 5632;
+    uint8_t *xs = malloc((int64_t) batch * blocks * 34);
+    float *z1 = malloc((int64_t) batch * prows * 4), *z2 = malloc((int64_t) batch * prows * 4);
+    for (int t = 0; t < batch; t++) {
+        memcpy(xs + (int64_t) t * blocks * 34, x, blocks * 34);
+        for (int b = 0; b < blocks; b++) {
+            xs[(int64_t) t * blocks * 34 + 34 * b + 2 + t % 32] = (uint8_t) (int8_t) (2 * t - 127); // tokens differ (Q8_0 values stay in -127..127)
+        }
+    }
+    ember_rows_q4_0(w, rb, NULL, 0, prows, xs, blocks * 34, batch, cols, z1, prows);
+    ember_rows_q4_0_x8(packed, rb, NULL, 0, prows / 8, xs, blocks * 34, batch, cols, z2, prows);
+    int pdiffer = 0;
+    for (int64_t i = 0; i < (int64_t) batch * prows; i++) {
+        pdiffer += memcmp(&z1[i], &z2[i], 4) != 0;
+    }
+    printf("prefill results that differ bit-wise: %d of %d\n", pdiffer, batch * prows);
+    for (int k = 0; k < 3; k++) {
+        double a = now();
+        ember_rows_q4_0(w, rb, NULL, 0, prows, xs, blocks * 34, batch, cols, z1, prows);
+        double b = now();
+        ember_rows_q4_0_x8(packed, rb, NULL, 0, prows / 8, xs, blocks * 34, batch, cols, z2, prows);
+        double c = now();
+        const double macs = (double) batch * prows * cols;
+        printf("prefill x%d: row by row %.1f GMAC/s   repacked %.1f GMAC/s\n", batch, macs / (b - a) / 1e9,
+               macs / (c - b) / 1e9);
+    }
+    return differ != 0 || pdiffer != 0;
 }
