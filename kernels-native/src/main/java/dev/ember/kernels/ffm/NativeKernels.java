@@ -40,6 +40,8 @@ public final class NativeKernels extends PooledKernels {
      * which allocates (boxed fields) on every lookup, so it is asked once per tensor per instance.
      */
     private final Map<Tensor, MemorySegment> packedHere = new IdentityHashMap<>();
+    /** This instance's view of {@link #SPARSE_PACKED}, as {@link #packedHere} is of {@link #PACKED}. */
+    private final Map<Tensor, MemorySegment> sparseHere = new IdentityHashMap<>();
 
     /**
      * Q4_0 weights repacked eight rows at a time ({@code ember_repack_q4_0_x8}), made on a tensor's first
@@ -50,6 +52,8 @@ public final class NativeKernels extends PooledKernels {
     private static final Map<MemorySegment, MemorySegment> PACKED = Collections.synchronizedMap(new WeakHashMap<>());
     private MemorySegment ids = MemorySegment.NULL;
     private MemorySegment out = MemorySegment.NULL;
+    private MemorySegment weightsA = MemorySegment.NULL; // accumulateRows' row weights
+    private final AccumulateTask accumulateTask = new AccumulateTask();
 
     /**
      * @param pool  the threads to split work over; shared, not owned
@@ -137,6 +141,15 @@ public final class NativeKernels extends PooledKernels {
         }
         t.kernel = k;
         t.weights = w.data();
+        if (rowIds != null && w.type() == GgmlType.Q4_0 && cols % 256 == 0) {
+            MemorySegment packed = sparseHere.get(w);
+            if (packed == null) {
+                packed = sparsePacked(w);
+                sparseHere.put(w, packed);
+            }
+            t.kernel = NativeLibrary.rowsQ4_0r8b();
+            t.weights = packed;
+        }
         // rows left over after the groups of eight (the row-by-row Q4_0 dot sums exactly as the packed one)
         t.first = 8 * groups;
         parallel(t, count - t.first, (long) (count - t.first) * cols * batch);
@@ -145,9 +158,69 @@ public final class NativeKernels extends PooledKernels {
         MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 0, y, yOff, (int) results);
     }
 
+    /** Q4_0 and Q8_0 in C (columns split across the pool by blocks); other types go to the other kernels. */
     @Override
     public void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff) {
-        other.accumulateRows(w, rows, a, count, y, yOff);
+        MethodHandle k = w.type() == GgmlType.Q4_0 ? NativeLibrary.accumulateQ4_0()
+                : w.type() == GgmlType.Q8_0 ? NativeLibrary.accumulateQ8_0() : null;
+        if (k == null) {
+            other.accumulateRows(w, rows, a, count, y, yOff);
+            return;
+        }
+        int cols = Checks.accumulateRows(w, rows, a, count, y, yOff);
+        if (ids.byteSize() < 4L * count) {
+            ids = Arena.ofAuto().allocate(Math.max(4L * count, 2 * ids.byteSize()), 64);
+        }
+        if (weightsA.byteSize() < 4L * count) {
+            weightsA = Arena.ofAuto().allocate(Math.max(4L * count, 2 * weightsA.byteSize()), 64);
+        }
+        if (out.byteSize() < 4L * cols) {
+            out = Arena.ofAuto().allocate(Math.max(4L * cols, 2 * out.byteSize()), 64);
+        }
+        MemorySegment.copy(rows, 0, ids, ValueLayout.JAVA_INT, 0, count);
+        MemorySegment.copy(a, 0, weightsA, ValueLayout.JAVA_FLOAT, 0, count);
+        MemorySegment.copy(y, yOff, out, ValueLayout.JAVA_FLOAT, 0, cols);
+        AccumulateTask t = accumulateTask;
+        t.kernel = k;
+        t.weights = w.data();
+        t.rowBytes = w.rowBytes();
+        t.ids = ids;
+        t.a = weightsA;
+        t.count = count;
+        t.y = out;
+        parallel(t, cols / 32, (long) count * cols);
+        t.clear();
+        MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 0, y, yOff, cols);
+    }
+
+    /** y[j] += sum_i a[i] * w[ids[i]][j] for the columns of blocks [from, to): a downcall a range. */
+    private static final class AccumulateTask implements WorkerPool.RangeTask {
+        MethodHandle kernel;
+        MemorySegment weights;
+        long rowBytes;
+        MemorySegment ids;
+        MemorySegment a;
+        int count;
+        MemorySegment y;
+
+        @Override
+        public void run(int from, int to) {
+            try {
+                kernel.invokeExact(weights, rowBytes, ids, a, count, from, to, y);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException("native kernel failed", e);
+            }
+        }
+
+        void clear() {
+            kernel = null;
+            weights = null;
+            ids = null;
+            a = null;
+            y = null;
+        }
     }
 
     @Override
@@ -216,6 +289,27 @@ public final class NativeKernels extends PooledKernels {
     }
 
     /** @return the first {@code 8 * groups} rows of Q4_0 {@code w} repacked, made once per tensor */
+    /**
+     * Q4_0 rows repacked for sparse products ({@code ember_repack_q4_0_r8b}: each row's blocks interleaved
+     * eight at a time), made on a tensor's first matvecRows and shared like {@link #PACKED}: only the tensors a
+     * sparse FFN reads row by row (gate and up) get one. Costs the tensor's size again.
+     */
+    private static final Map<MemorySegment, MemorySegment> SPARSE_PACKED =
+            Collections.synchronizedMap(new WeakHashMap<>());
+
+    private static MemorySegment sparsePacked(Tensor w) {
+        return SPARSE_PACKED.computeIfAbsent(w.data(), data -> {
+            MemorySegment packed = Arena.ofAuto().allocate(data.byteSize(), 64);
+            try {
+                NativeLibrary.repackQ4_0r8b().invokeExact(data, w.rowBytes(), Math.toIntExact(w.rows()),
+                        Checks.cols(w) / 32, packed);
+            } catch (Throwable e) {
+                throw new IllegalStateException("cannot repack " + w.name(), e);
+            }
+            return packed;
+        });
+    }
+
     private static MemorySegment packed(Tensor w, int groups) {
         return PACKED.computeIfAbsent(w.data(), data -> {
             MemorySegment packed = Arena.ofAuto().allocate(8L * groups * w.rowBytes(), 64);

@@ -23,7 +23,7 @@ final class NativeLibrary {
     /** A path to the library to load instead of the packaged one. */
     static final String PATH_PROPERTY = "ember.native.library";
     /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
 
     /**
      * {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}; for the packed
@@ -38,6 +38,11 @@ final class NativeLibrary {
     private static final FunctionDescriptor REPACK = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
 
+    /** {@code void ember_accumulate_X(w, rowBytes, ids, a, count, fromBlock, toBlock, y)}. */
+    private static final FunctionDescriptor ACCUMULATE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+
     private NativeLibrary() {
     }
 
@@ -50,6 +55,10 @@ final class NativeLibrary {
         static final MethodHandle ROWS_Q6_K;
         static final MethodHandle ROWS_Q4_0_X8;
         static final MethodHandle REPACK_Q4_0_X8;
+        static final MethodHandle ROWS_Q4_0_R8B;
+        static final MethodHandle REPACK_Q4_0_R8B;
+        static final MethodHandle ACCUMULATE_Q4_0;
+        static final MethodHandle ACCUMULATE_Q8_0;
 
         static {
             String reason = null;
@@ -58,6 +67,10 @@ final class NativeLibrary {
             MethodHandle q4k = null;
             MethodHandle q6k = null;
             MethodHandle q4x8 = null;
+            MethodHandle q4r8b = null;
+            MethodHandle repackR8b = null;
+            MethodHandle acc4 = null;
+            MethodHandle acc8 = null;
             MethodHandle repack = null;
             try {
                 SymbolLookup lib = SymbolLookup.libraryLookup(locate(), Arena.global());
@@ -79,6 +92,10 @@ final class NativeLibrary {
                     q4k = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_k"), ROWS, critical);
                     q6k = linker.downcallHandle(lib.findOrThrow("ember_rows_q6_k"), ROWS, critical);
                     q4x8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_x8"), ROWS, critical);
+                    q4r8b = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_r8b"), ROWS, critical);
+                    repackR8b = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8b"), REPACK);
+                    acc4 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q4_0"), ACCUMULATE, critical);
+                    acc8 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q8_0"), ACCUMULATE, critical);
                     // not critical: a repack takes a while, and a critical call holds off the GC meanwhile
                     repack = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_x8"), REPACK);
                 }
@@ -94,6 +111,10 @@ final class NativeLibrary {
             ROWS_Q6_K = q6k;
             ROWS_Q4_0_X8 = q4x8;
             REPACK_Q4_0_X8 = repack;
+            ROWS_Q4_0_R8B = q4r8b;
+            REPACK_Q4_0_R8B = repackR8b;
+            ACCUMULATE_Q4_0 = acc4;
+            ACCUMULATE_Q8_0 = acc8;
         }
     }
 
@@ -120,6 +141,23 @@ final class NativeLibrary {
 
     static MethodHandle rowsQ4_0x8() {
         return Holder.ROWS_Q4_0_X8;
+    }
+
+    static MethodHandle rowsQ4_0r8b() {
+        return Holder.ROWS_Q4_0_R8B;
+    }
+
+    /** {@code ember_repack_q4_0_r8b(w, rowBytes, rows, blocks, out)}: the REPACK descriptor, rows for groups. */
+    static MethodHandle repackQ4_0r8b() {
+        return Holder.REPACK_Q4_0_R8B;
+    }
+
+    static MethodHandle accumulateQ4_0() {
+        return Holder.ACCUMULATE_Q4_0;
+    }
+
+    static MethodHandle accumulateQ8_0() {
+        return Holder.ACCUMULATE_Q8_0;
     }
 
     static MethodHandle repackQ4_0x8() {
