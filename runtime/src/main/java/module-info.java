@@ -7,6 +7,7 @@ module dev.ember.runtime {
     requires org.agrona;
 
     uses dev.ember.kernel.KernelProvider;
+    uses dev.ember.model.SparsityProvider;
     provides dev.ember.kernel.KernelProvider with dev.ember.kernel.ScalarKernelProvider;
 
     exports dev.ember;

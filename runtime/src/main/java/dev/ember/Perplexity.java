@@ -33,9 +33,12 @@ public final class Perplexity {
      * @param tokensScored  predictions scored: chunks * (n - 1 - n/2)
      * @param textTokens    tokens in the whole text
      * @param seconds       time spent
+     * @param sparsity      the session's sparsity spec ("none" = dense)
+     * @param layerSparsity with a sparsity spec, per layer the share of FFN neurons skipped over every token the
+     *                      sparse FFN ran (CoreInfer: the scored ones; its prompts run dense); empty when dense
      */
     public record Result(double perplexity, double standardError, int chunks, int tokensScored, int textTokens,
-                         double seconds) {
+                         double seconds, String sparsity, double[] layerSparsity) {
     }
 
     /** Floats of logits one batch may hold: 64 MB. */
@@ -52,19 +55,52 @@ public final class Perplexity {
      * @throws EmberException if the text has fewer than {@code 2 * contextLength} tokens (llama.cpp's rule)
      */
     public static Result compute(Model model, String text, int contextLength, Progress progress) {
+        return compute(model, text, contextLength, SessionOptions.DENSE, progress);
+    }
+
+    /**
+     * As {@link #compute(Model, String, int, Progress)} with a sparse feed-forward ({@code --sparsity}). With a
+     * spec other than "none", each chunk's first half (the unscored context) is evaluated as a prompt and its
+     * scored half one token at a time, as decode sees it: for methods that learn from the prompt (CoreInfer)
+     * that is the protocol of the method; for the others it gives the same numbers as batches.
+     */
+    public static Result compute(Model model, String text, int contextLength, String sparsity, Progress progress) {
         // every row's logits are kept for a batch: cap it so (batch, vocab) stays near 64 MB for large vocabularies
         int vocab = model.config().vocabSize();
         int maxBatch = Math.min(SessionOptions.DEFAULT_MAX_BATCH, Math.max(32, LOGITS_BUDGET / vocab));
-        return compute(model, text, contextLength, maxBatch, progress);
+        return compute(model, text, contextLength, maxBatch, sparsity, progress);
     }
 
     /** As {@link #compute(Model, String, int, Progress)}, evaluating each chunk in batches of {@code maxBatch}. */
     static Result compute(Model model, String text, int contextLength, int maxBatch, Progress progress) {
+        return compute(model, text, contextLength, maxBatch, SessionOptions.DENSE, progress);
+    }
+
+    private static Result compute(Model model, String text, int contextLength, int maxBatch, String sparsity,
+                                  Progress progress) {
         if (contextLength < 4) {
             throw new EmberException("perplexity needs a context of at least 4 tokens, got " + contextLength);
         }
         long t0 = System.nanoTime();
         int[] tokens = model.tokenizer().encode(text, true, false);
+        return compute(model, tokens, contextLength, maxBatch, sparsity, progress, t0);
+    }
+
+    /**
+     * As {@link #compute(Model, String, int, String, Progress)} on text already tokenized (with BOS as the
+     * model asks): for callers that score one text many times, such as calibration's perplexity budget.
+     */
+    public static Result compute(Model model, int[] tokens, int contextLength, String sparsity, Progress progress) {
+        if (contextLength < 4) {
+            throw new EmberException("perplexity needs a context of at least 4 tokens, got " + contextLength);
+        }
+        int vocab = model.config().vocabSize();
+        int maxBatch = Math.min(SessionOptions.DEFAULT_MAX_BATCH, Math.max(32, LOGITS_BUDGET / vocab));
+        return compute(model, tokens, contextLength, maxBatch, sparsity, progress, System.nanoTime());
+    }
+
+    private static Result compute(Model model, int[] tokens, int contextLength, int maxBatch, String sparsity,
+                                  Progress progress, long t0) {
         int n = contextLength;
         if (tokens.length < 2 * n) {
             throw new EmberException("the text is " + tokens.length + " tokens; perplexity with a context of " + n
@@ -75,7 +111,9 @@ public final class Perplexity {
         int vocab = model.config().vocabSize();
         boolean addBos = model.tokenizer().vocabulary().addBos();
         int bos = model.tokenizer().vocabulary().bos();
-        Session session = model.newSession(SessionOptions.builder().contextLength(n).maxBatch(maxBatch).build());
+        Session session = model.newSession(SessionOptions.builder().contextLength(n).maxBatch(maxBatch)
+                .sparsity(sparsity).build());
+        boolean sparse = session.sparsityStats() != null;
         int batch = session.maxBatch();
         int[] chunk = new int[n];
         double nll = 0;
@@ -87,8 +125,9 @@ public final class Perplexity {
                 chunk[0] = bos;
             }
             session.reset();
-            for (int start = 0; start < n; start += batch) {
-                int len = Math.min(batch, n - start);
+            for (int start = 0; start < n; ) {
+                // sparse: the context half as a prompt, then the scored half token by token
+                int len = !sparse ? Math.min(batch, n - start) : start < first ? Math.min(batch, first - start) : 1;
                 float[] logits = session.evaluate(chunk, start, len, true);
                 // score rows whose position j is in [first, n-2]: row j predicts chunk[j + 1]
                 for (int j = Math.max(start, first); j < start + len && j < n - 1; j++) {
@@ -97,6 +136,7 @@ public final class Perplexity {
                     nll2 += logProb * logProb;
                     count++;
                 }
+                start += len;
             }
             if (progress != null) {
                 progress.chunkDone(c + 1, chunks, Math.exp(nll / count));
@@ -106,7 +146,15 @@ public final class Perplexity {
         double ppl = Math.exp(mean);
         double variance = nll2 / count - mean * mean;
         double stderr = variance > 0 && count > 1 ? Math.sqrt(variance / (count - 1)) * ppl : 0;
-        return new Result(ppl, stderr, chunks, count, tokens.length, (System.nanoTime() - t0) / 1e9);
+        double[] layerSparsity = new double[0];
+        if (sparse) {
+            layerSparsity = new double[session.sparsityStats().layers()];
+            for (int l = 0; l < layerSparsity.length; l++) {
+                layerSparsity[l] = session.sparsityStats().sparsity(l);
+            }
+        }
+        return new Result(ppl, stderr, chunks, count, tokens.length, (System.nanoTime() - t0) / 1e9,
+                session.options().sparsity(), layerSparsity);
     }
 
     /** @return log p(token) under the softmax of {@code logits[off .. off+n)}, summed in double */

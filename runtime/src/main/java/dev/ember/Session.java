@@ -2,7 +2,7 @@ package dev.ember;
 
 import dev.ember.generate.Generator;
 import dev.ember.generate.Stopwatch;
-import dev.ember.model.DenseFeedForward;
+import dev.ember.model.SparsityStats;
 import dev.ember.model.SessionState;
 
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,7 +36,8 @@ public final class Session {
         this.model = model;
         this.options = options;
         this.state = model.transformer().newState(model.selection().provider().create(model.pool()), contextLength,
-                Math.min(options.maxBatch(), contextLength), DenseFeedForward.FACTORY);
+                Math.min(options.maxBatch(), contextLength),
+                Sparsity.factory(options.sparsity(), model.transformer().weights(), model.path()));
         this.generator = new Generator(model.transformer(), state, model.tokenText(), model.endOfGeneration());
     }
 
@@ -73,6 +74,14 @@ public final class Session {
         } finally {
             busy.set(false);
         }
+    }
+
+    /**
+     * @return what the session's sparse feed-forward skipped, per layer, since its last reset (counts go on
+     *         across generate and evaluate calls), or null when the session is dense
+     */
+    public SparsityStats sparsityStats() {
+        return state.feedForward().stats();
     }
 
     /** Generates without streaming. */

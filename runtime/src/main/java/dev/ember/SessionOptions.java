@@ -10,7 +10,9 @@ package dev.ember;
  * @param contextLength positions the KV cache holds; 0 = the model's context, at most
  *                      {@value #DEFAULT_MAX_CONTEXT}
  * @param maxBatch      the most prompt tokens evaluated in one batch (default {@value #DEFAULT_MAX_BATCH})
- * @param sparsity      the feed-forward strategy; only {@value #DENSE} (the default) for now
+ * @param sparsity      the feed-forward strategy, {@code method[:arguments]}: {@value #DENSE} (the default,
+ *                      dense) or a method of the sparsity module (relu, chess:PROFILE, coreinfer[:alpha,beta],
+ *                      predictor:PROFILE, synthetic:S[:gate]); checked when the session is made
  */
 public record SessionOptions(int contextLength, int maxBatch, String sparsity) {
     /** The default context is the model's, capped at this many positions to bound the cache's memory. */
@@ -29,9 +31,7 @@ public record SessionOptions(int contextLength, int maxBatch, String sparsity) {
             throw new EmberException("max batch must be >= 1, got " + maxBatch);
         }
         sparsity = sparsity == null || sparsity.isBlank() ? DENSE : sparsity.strip();
-        if (!sparsity.equals(DENSE)) {
-            throw new EmberException("sparsity '" + sparsity + "' is not available yet; only '" + DENSE + "' runs");
-        }
+        Sparsity.checkMethod(sparsity);
     }
 
     /** @return the defaults */
@@ -65,7 +65,7 @@ public record SessionOptions(int contextLength, int maxBatch, String sparsity) {
             return this;
         }
 
-        /** @return this, with the sparsity spec ("none") */
+        /** @return this, with the sparsity spec ("none", "relu", "chess:model.sparsity.gguf", ...) */
         public Builder sparsity(String value) {
             sparsity = value;
             return this;

@@ -14,6 +14,11 @@ public interface FeedForward {
      */
     void apply(int layer, float[] x, int batch, float[] out);
 
+    /** @return what this strategy skipped since the last reset, or null for the dense FFN */
+    default SparsityStats stats() {
+        return null;
+    }
+
     /** Makes a session's FeedForward; {@link DenseFeedForward#FACTORY} is the default. */
     @FunctionalInterface
     interface Factory {

@@ -1,0 +1,27 @@
+package dev.ember.model;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * A source of sparse {@link FeedForward} strategies, found through {@code ServiceLoader}: the runtime knows
+ * only the dense FFN, the sparsity module provides the rest. A spec is {@code method[:arguments]}, e.g.
+ * {@code relu}, {@code chess:model.sparsity.gguf}, {@code synthetic:0.7:gate}; the runtime picks the
+ * provider by the method and hands it the whole spec.
+ */
+public interface SparsityProvider {
+    /** @return the methods this provider runs (the text of a spec before its first ':') */
+    Set<String> methods();
+
+    /**
+     * Makes the per-session factory for a spec on a model. Expensive preparation (a neuron-major copy of
+     * W_down, a profile read from disk) happens here, once per model and spec; sessions share it.
+     *
+     * @param spec      the whole spec, its method one of {@link #methods()}
+     * @param weights   the model's weights
+     * @param modelFile the model's GGUF file (profiles are checked against it)
+     * @throws IllegalArgumentException naming the problem, for a malformed spec, a missing or mismatched
+     *                                  profile, or a model the method cannot run (e.g. relu on a SiLU model)
+     */
+    FeedForward.Factory factory(String spec, Weights weights, Path modelFile);
+}

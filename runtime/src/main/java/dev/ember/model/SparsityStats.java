@@ -1,0 +1,49 @@
+package dev.ember.model;
+
+/**
+ * What a sparse {@link FeedForward} did: per layer, the neurons it computed out of those a dense FFN would
+ * have, counted over every token since the last {@link #reset()}. Written by one session's thread.
+ */
+public final class SparsityStats {
+    private final long[] active;
+    private final long[] total;
+
+    /** @param layers the model's layers */
+    public SparsityStats(int layers) {
+        this.active = new long[layers];
+        this.total = new long[layers];
+    }
+
+    /** Counts one token of one layer: {@code active} of {@code neurons} neurons ran. */
+    public void count(int layer, int active, int neurons) {
+        this.active[layer] += active;
+        this.total[layer] += neurons;
+    }
+
+    /** @return the model's layers */
+    public int layers() {
+        return active.length;
+    }
+
+    /** @return the share of neurons skipped in a layer (0 when it saw no token) */
+    public double sparsity(int layer) {
+        return total[layer] == 0 ? 0 : 1.0 - (double) active[layer] / total[layer];
+    }
+
+    /** @return the share of neurons skipped over every layer */
+    public double sparsity() {
+        long a = 0;
+        long t = 0;
+        for (int l = 0; l < active.length; l++) {
+            a += active[l];
+            t += total[l];
+        }
+        return t == 0 ? 0 : 1.0 - (double) a / t;
+    }
+
+    /** Forgets the counts. */
+    public void reset() {
+        java.util.Arrays.fill(active, 0);
+        java.util.Arrays.fill(total, 0);
+    }
+}
