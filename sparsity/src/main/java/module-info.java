@@ -1,4 +1,11 @@
 /** Sparse feed-forward for Ember: activation statistics, calibration, predictors, profiles. */
 module dev.ember.sparsity {
     requires dev.ember.runtime;
+
+    exports dev.ember.sparsity;
+    exports dev.ember.sparsity.calibrate;
+    exports dev.ember.sparsity.predictor;
+    exports dev.ember.sparsity.profile;
+
+    provides dev.ember.model.SparsityProvider with dev.ember.sparsity.SparseMethods;
 }

@@ -1,5 +1,8 @@
 /**
- * Sparse activation: strategies that skip the feed-forward neurons a token leaves idle (ReLU exact,
- * CHESS thresholds, CoreInfer core neurons, low-rank predictors). Empty until the sparsity issue.
+ * Sparse activation: feed-forward strategies that skip the neurons a token leaves idle, behind the runtime's
+ * {@link dev.ember.model.SparsityProvider} seam ({@link dev.ember.sparsity.SparseMethods}): ReLU exact, CHESS
+ * channel thresholds, CoreInfer core neurons, trained low-rank predictors, and a synthetic stand-in for speed
+ * measurements. {@link dev.ember.sparsity.SparseFeedForward} runs the chosen neurons with {@code matvecRows}
+ * and {@code accumulateRows} over a {@link dev.ember.sparsity.NeuronMajor neuron-major} copy of W_down.
  */
 package dev.ember.sparsity;

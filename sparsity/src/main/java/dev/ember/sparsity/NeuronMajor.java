@@ -1,0 +1,94 @@
+package dev.ember.sparsity;
+
+import dev.ember.tensor.GgmlType;
+import dev.ember.tensor.Shape;
+import dev.ember.tensor.Tensor;
+import dev.ember.tensor.quant.Dequantize;
+import dev.ember.tensor.quant.Quantize;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * A neuron-major copy of an FFN down matrix. GGUF stores W_down as dim rows of ffn values, so neuron i is
+ * a column, spread over every row: skipping it would save no memory traffic. The copy has ffn rows of dim
+ * values (row i = neuron i), so an idle neuron skips one contiguous row.
+ *
+ * <p>The copy keeps the original's block type when the new rows (dim values) are whole blocks of it and it
+ * can be quantized (Q4_0 stays Q4_0: the bytes per neuron are what sparsity saves); otherwise Q8_0, else
+ * F32. Quantized types are re-quantized over the new rows, which adds error: {@link #relativeError()} is the
+ * RMS of (copy - original) over the RMS of the original, measured on the whole matrix when the copy is made.
+ * Copies are cached per source tensor (weakly: they go with the model), off-heap in an automatic arena.
+ */
+public final class NeuronMajor {
+    private static final Map<MemorySegment, NeuronMajor> CACHE = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private final Tensor tensor;
+    private final double relativeError;
+
+    private NeuronMajor(Tensor tensor, double relativeError) {
+        this.tensor = tensor;
+        this.relativeError = relativeError;
+    }
+
+    /** @return the neuron-major copy of {@code down} (ffn columns, dim rows), made once per tensor */
+    public static NeuronMajor of(Tensor down) {
+        return CACHE.computeIfAbsent(down.data(), d -> build(down));
+    }
+
+    /** @return the copy: {@code ffn} rows of {@code dim} values */
+    public Tensor tensor() {
+        return tensor;
+    }
+
+    /** @return RMS(copy - original) / RMS(original), 0 when the copy is exact */
+    public double relativeError() {
+        return relativeError;
+    }
+
+    /** @return the block type the copy of a down matrix of {@code type} with rows of {@code dim} values uses */
+    static GgmlType copyType(GgmlType type, int dim) {
+        if (type == GgmlType.F32 || type == GgmlType.F16 || type == GgmlType.BF16) {
+            return type; // exact in its own type
+        }
+        if (Quantize.supported().contains(type) && Dequantize.supported().contains(type) && dim % type.blockSize() == 0) {
+            return type;
+        }
+        return dim % 32 == 0 ? GgmlType.Q8_0 : GgmlType.F32;
+    }
+
+    private static NeuronMajor build(Tensor down) {
+        int ffn = Math.toIntExact(down.shape().rowLength());
+        int dim = Math.toIntExact(down.rows());
+        float[] original = new float[dim * ffn];
+        float[] row = new float[ffn];
+        for (int j = 0; j < dim; j++) {
+            Dequantize.row(down, j, row);
+            System.arraycopy(row, 0, original, j * ffn, ffn);
+        }
+        GgmlType type = copyType(down.type(), dim);
+        MemorySegment data = Arena.ofAuto().allocate(type.byteSize((long) ffn * dim), 64);
+        float[] neuron = new float[dim];
+        float[] back = new float[dim];
+        long rowBytes = type.byteSize(dim);
+        double err = 0;
+        double norm = 0;
+        for (int i = 0; i < ffn; i++) {
+            for (int j = 0; j < dim; j++) {
+                neuron[j] = original[j * ffn + i];
+            }
+            Quantize.row(type, neuron, 0, data, i * rowBytes, dim);
+            Dequantize.row(type, data, i * rowBytes, back, 0, dim);
+            for (int j = 0; j < dim; j++) {
+                double d = back[j] - neuron[j];
+                err += d * d;
+                norm += (double) neuron[j] * neuron[j];
+            }
+        }
+        Tensor copy = new Tensor(down.name() + ".neuron_major", type, new Shape(new long[] {dim, ffn}), data);
+        return new NeuronMajor(copy, norm == 0 ? 0 : Math.sqrt(err / norm));
+    }
+}

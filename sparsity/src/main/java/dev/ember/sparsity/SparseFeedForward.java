@@ -1,0 +1,88 @@
+package dev.ember.sparsity;
+
+import dev.ember.kernel.Activation;
+import dev.ember.kernel.Kernels;
+import dev.ember.model.FeedForward;
+import dev.ember.model.LayerWeights;
+import dev.ember.model.SparsityStats;
+import dev.ember.model.Weights;
+import dev.ember.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * The FFN over the neurons a {@link NeuronSelector} chooses, token by token:
+ * <pre>
+ *   ids      = select(x)                         (from the dense gate, or from x alone)
+ *   g, u     = W_gate[ids] x, W_up[ids] x        (matvecRows: only the chosen rows are read)
+ *   h        = act(g) * u
+ *   out      = sum_k h[k] * W_down_nm[ids[k]]    (accumulateRows over the neuron-major copy of W_down)
+ * </pre>
+ * Equal to the dense FFN when every neuron is chosen, up to the order of the down projection's sums (and
+ * the neuron-major copy's re-quantization, {@link NeuronMajor#relativeError()}). A prefill batch runs token
+ * by token, so perplexity sees the same sparsity as decode. Allocates nothing per token.
+ */
+public final class SparseFeedForward implements FeedForward {
+    private final Weights weights;
+    private final Kernels kernels;
+    private final NeuronSelector selector;
+    private final Tensor[] down;
+    private final Activation activation;
+    private final int dim;
+    private final int ffn;
+    private final int[] ids;
+    private final float[] gateAll; // the dense gate, when the selector needs it
+    private final float[] g;       // gate of the chosen neurons, then act(g) * u
+    private final float[] u;       // up of the chosen neurons
+    private final SparsityStats stats;
+
+    /**
+     * @param weights  the model's weights
+     * @param kernels  the session's kernels
+     * @param selector chooses each token's neurons
+     * @param down     per layer, the neuron-major copy of W_down ({@link NeuronMajor})
+     */
+    public SparseFeedForward(Weights weights, Kernels kernels, NeuronSelector selector, Tensor[] down) {
+        this.weights = weights;
+        this.kernels = kernels;
+        this.selector = selector;
+        this.down = down;
+        this.activation = weights.config().activation();
+        this.dim = weights.config().dim();
+        this.ffn = weights.config().ffnDim();
+        this.ids = new int[ffn];
+        this.gateAll = new float[ffn];
+        this.g = new float[ffn];
+        this.u = new float[ffn];
+        this.stats = new SparsityStats(weights.config().layers());
+    }
+
+    @Override
+    public void apply(int layer, float[] x, int batch, float[] out) {
+        LayerWeights w = weights.layer(layer);
+        for (int t = 0; t < batch; t++) {
+            int xOff = t * dim;
+            if (selector.needsGate()) {
+                kernels.matvec(w.ffnGate(), x, xOff, gateAll, 0);
+            }
+            int count = selector.select(layer, x, xOff, selector.needsGate() ? gateAll : null, ids);
+            stats.count(layer, count, ffn);
+            if (selector.needsGate()) {
+                for (int k = 0; k < count; k++) {
+                    g[k] = gateAll[ids[k]];
+                }
+            } else {
+                kernels.matvecRows(w.ffnGate(), ids, count, x, xOff, g);
+            }
+            kernels.matvecRows(w.ffnUp(), ids, count, x, xOff, u);
+            kernels.gatedActivation(activation, g, u, 0, count);
+            Arrays.fill(out, xOff, xOff + dim, 0f);
+            kernels.accumulateRows(down[layer], ids, g, count, out, xOff);
+        }
+    }
+
+    @Override
+    public SparsityStats stats() {
+        return stats;
+    }
+}

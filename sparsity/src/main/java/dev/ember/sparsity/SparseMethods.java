@@ -1,0 +1,131 @@
+package dev.ember.sparsity;
+
+import dev.ember.kernel.Activation;
+import dev.ember.model.FeedForward;
+import dev.ember.model.SparsityProvider;
+import dev.ember.model.Weights;
+import dev.ember.sparsity.profile.ModelHash;
+import dev.ember.sparsity.profile.SparsityProfile;
+import dev.ember.tensor.Tensor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * The sparsity module's methods behind the runtime's {@link SparsityProvider} seam (found by
+ * {@code ServiceLoader}): relu, chess, predictor, coreinfer and synthetic (see {@link SparsitySpec}).
+ * Model-wide preparation (the neuron-major W_down copies, profiles, predictor matrices) happens here, once
+ * per model and spec; each session gets its own selector and scratch.
+ */
+public final class SparseMethods implements SparsityProvider {
+    /** The predictor rank {@code synthetic:S} pays for, and {@code ember calibrate} trains by default. */
+    public static final int DEFAULT_RANK = 128;
+
+    @Override
+    public Set<String> methods() {
+        return Set.of("relu", "chess", "predictor", "coreinfer", "synthetic");
+    }
+
+    @Override
+    public FeedForward.Factory factory(String text, Weights weights, Path modelFile) {
+        SparsitySpec spec = SparsitySpec.parse(text);
+        int layers = weights.config().layers();
+        int dim = weights.config().dim();
+        int ffn = weights.config().ffnDim();
+        Activation act = weights.config().activation();
+        if (spec.method().equals("coreinfer")) {
+            return (w, kernels, maxBatch) -> new CoreInferFeedForward(w, kernels, maxBatch, spec.alpha(), spec.beta(),
+                    spec.cap(), neuronMajorDown(weights));
+        }
+        Tensor[] down = neuronMajorDown(weights);
+        return switch (spec.method()) {
+            case "relu" -> {
+                if (act != Activation.RELU) {
+                    throw new IllegalArgumentException("relu is exact only for models whose FFN activation is relu "
+                            + "(ember.ffn_activation = relu); this model's is " + act.name().toLowerCase());
+                }
+                yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ReluSelector(), down);
+            }
+            case "synthetic" -> {
+                Tensor[] a = new Tensor[layers];
+                Tensor[] b = new Tensor[layers];
+                if (!spec.gate()) {
+                    for (int l = 0; l < layers; l++) {
+                        a[l] = Matrices.random("blk." + l + ".pred_a", DEFAULT_RANK, dim, 0.05f, 11L * l + 1);
+                        b[l] = Matrices.random("blk." + l + ".pred_b", ffn, DEFAULT_RANK, 0.05f, 11L * l + 2);
+                    }
+                }
+                yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new SyntheticSelector(spec.sparsity(),
+                        spec.gate(), ffn, spec.gate() ? null : new LowRankScorer(kernels, a, b, null),
+                        System.nanoTime()), down);
+            }
+            case "chess" -> {
+                try (SparsityProfile p = open(spec, modelFile, "chess")) {
+                    float[][] tau = new float[layers][];
+                    for (int l = 0; l < layers; l++) {
+                        tau[l] = p.floats("blk." + l + ".chess_tau");
+                        if (tau[l].length != ffn) {
+                            throw new IllegalArgumentException("profile " + spec.profile() + ": blk." + l
+                                    + ".chess_tau has " + tau[l].length + " values, the model's FFN has " + ffn);
+                        }
+                    }
+                    yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ChessSelector(tau, act), down);
+                }
+            }
+            case "predictor" -> {
+                try (SparsityProfile p = open(spec, modelFile, "predictor")) {
+                    Tensor[] a = new Tensor[layers];
+                    Tensor[] b = new Tensor[layers];
+                    float[][] bias = new float[layers][];
+                    float[] threshold = new float[layers];
+                    for (int l = 0; l < layers; l++) {
+                        float[] al = p.floats("blk." + l + ".pred_a"); // dim x rank, row-major
+                        float[] bl = p.floats("blk." + l + ".pred_b"); // rank x ffn, row-major
+                        int rank = al.length / dim;
+                        a[l] = Matrices.of("blk." + l + ".pred_a", transpose(al, dim, rank), rank, dim);
+                        b[l] = Matrices.of("blk." + l + ".pred_b", transpose(bl, rank, ffn), ffn, rank);
+                        bias[l] = p.floats("blk." + l + ".pred_bias");
+                        threshold[l] = p.floats("blk." + l + ".pred_threshold")[0];
+                    }
+                    yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels,
+                            new PredictorSelector(new LowRankScorer(kernels, a, b, bias), threshold), down);
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown sparsity method '" + spec.method() + "'");
+        };
+    }
+
+    /** @return per layer the neuron-major copy of W_down (cached per tensor) */
+    static Tensor[] neuronMajorDown(Weights weights) {
+        Tensor[] down = new Tensor[weights.config().layers()];
+        for (int l = 0; l < down.length; l++) {
+            down[l] = NeuronMajor.of(weights.layer(l).ffnDown()).tensor();
+        }
+        return down;
+    }
+
+    private static SparsityProfile open(SparsitySpec spec, Path modelFile, String method) {
+        if (!Files.isRegularFile(spec.profile())) {
+            throw new IllegalArgumentException("profile not found: " + spec.profile());
+        }
+        SparsityProfile p = SparsityProfile.open(spec.profile(), ModelHash.of(modelFile));
+        if (!p.method().equals(method)) {
+            p.close();
+            throw new IllegalArgumentException("profile " + spec.profile() + " was calibrated for '" + p.method()
+                    + "', not '" + method + "'");
+        }
+        return p;
+    }
+
+    /** @return the transpose of a rows x cols row-major matrix */
+    static float[] transpose(float[] m, int rows, int cols) {
+        float[] t = new float[m.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = m[r * cols + c];
+            }
+        }
+        return t;
+    }
+}

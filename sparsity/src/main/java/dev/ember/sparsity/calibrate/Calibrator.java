@@ -1,0 +1,333 @@
+package dev.ember.sparsity.calibrate;
+
+import dev.ember.EmberException;
+import dev.ember.Model;
+import dev.ember.Perplexity;
+import dev.ember.SessionOptions;
+import dev.ember.kernel.Activation;
+import dev.ember.sparsity.predictor.LowRankPredictor;
+import dev.ember.sparsity.predictor.PredictorTrainer;
+import dev.ember.sparsity.profile.ModelHash;
+import dev.ember.sparsity.profile.SparsityProfile;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes a sparsity profile ({@code ember calibrate}): records the model's FFN activations on a calibration
+ * text ({@link ActivationRecorder}), then
+ * <ul>
+ *   <li>chess: per-layer CHESS thresholds ({@link ChessThresholds}) at a target sparsity, given directly or
+ *       chosen as the largest on a grid (0.10 .. 0.95, step 0.05; binary search) whose perplexity on the
+ *       calibration text rises at most a budget (percent) over dense;</li>
+ *   <li>predictor: a low-rank predictor per layer ({@link PredictorTrainer}) of which channels are active
+ *       ({@code act(gate) > 0} for ReLU models; else {@code |act(gate)| >= tau} with CHESS thresholds at the
+ *       target sparsity, 0.5 by default), with the score threshold for 99% recall on the training data.</li>
+ * </ul>
+ */
+public final class Calibrator {
+    /** The sparsity grid the perplexity budget searches. */
+    static final double GRID_MIN = 0.10;
+    static final double GRID_STEP = 0.05;
+    static final int GRID_SIZE = 18; // 0.10 .. 0.95
+    /** Target recall of the predictor threshold. */
+    static final double RECALL = 0.99;
+    static final double DEFAULT_PREDICTOR_SPARSITY = 0.5;
+
+    private Calibrator() {
+    }
+
+    /**
+     * @param method          "chess" or "predictor"
+     * @param targetSparsity  the share to skip, in (0, 1), or NaN
+     * @param pplBudget       percent perplexity rise allowed (chess), or NaN; not both with targetSparsity
+     * @param rank            predictor rank
+     * @param epochs          predictor training epochs
+     * @param maxTokens       calibration tokens recorded at most
+     * @param ctx             tokens per sequence when recording and per perplexity chunk
+     */
+    public record Options(String method, double targetSparsity, double pplBudget, int rank, int epochs,
+                          int maxTokens, int ctx) {
+        public Options {
+            if (!"chess".equals(method) && !"predictor".equals(method)) {
+                throw new EmberException("unknown calibration method '" + method + "' (supported: chess, predictor)");
+            }
+            if (!Double.isNaN(targetSparsity) && !Double.isNaN(pplBudget)) {
+                throw new EmberException("give either a target sparsity or a perplexity budget, not both");
+            }
+            if (!Double.isNaN(targetSparsity) && !(targetSparsity > 0 && targetSparsity < 1)) {
+                throw new EmberException("target sparsity must be in (0, 1), got " + targetSparsity);
+            }
+            if (!Double.isNaN(pplBudget) && !(pplBudget >= 0)) {
+                throw new EmberException("perplexity budget must be >= 0 (percent), got " + pplBudget);
+            }
+            if (!Double.isNaN(pplBudget) && !"chess".equals(method)) {
+                throw new EmberException("a perplexity budget is supported for method chess only");
+            }
+            if ("chess".equals(method) && Double.isNaN(targetSparsity) && Double.isNaN(pplBudget)) {
+                throw new EmberException("method chess needs a target sparsity or a perplexity budget");
+            }
+            if (rank < 1) {
+                throw new EmberException("rank must be >= 1, got " + rank);
+            }
+            if (epochs < 1) {
+                throw new EmberException("epochs must be >= 1, got " + epochs);
+            }
+            if (maxTokens < 1) {
+                throw new EmberException("max tokens must be >= 1, got " + maxTokens);
+            }
+            if (ctx < 4) {
+                throw new EmberException("ctx must be >= 4, got " + ctx);
+            }
+        }
+
+        /** chess at a fixed target. */
+        public static Options chess(double targetSparsity) {
+            return new Options("chess", targetSparsity, Double.NaN, 128, 20, 2048, 128);
+        }
+
+        public Options withMaxTokens(int value) {
+            return new Options(method, targetSparsity, pplBudget, rank, epochs, value, ctx);
+        }
+
+        public Options withCtx(int value) {
+            return new Options(method, targetSparsity, pplBudget, rank, epochs, maxTokens, value);
+        }
+    }
+
+    /** Progress: stages with a known amount of work. */
+    public interface Listener {
+        /** A stage starts: {@code total} steps. */
+        default void stage(String name, long total) {
+        }
+
+        /** {@code done} of the current stage's steps are done. */
+        default void step(long done) {
+        }
+
+        /** A line worth showing (a result of the stage). */
+        default void message(String line) {
+        }
+
+        Listener NONE = new Listener() {
+        };
+    }
+
+    /**
+     * What was written.
+     *
+     * @param sparsity        the target sparsity used (chosen, for a budget)
+     * @param achieved        per layer, the share skipped on the calibration data (chess), or the predicted
+     *                        inactive share (predictor)
+     * @param densePpl        perplexity of the dense model on the calibration text (NaN when not measured)
+     * @param sparsePpl       with the chosen profile (NaN when not measured)
+     * @param recall          per layer (predictor), else null
+     * @param precision       per layer (predictor), else null
+     * @param tokens          calibration tokens recorded
+     */
+    public record Summary(String method, double sparsity, double[] achieved, double densePpl, double sparsePpl,
+                          double[] recall, double[] precision, int tokens) {
+    }
+
+    /**
+     * Calibrates and writes the profile to {@code out}.
+     *
+     * @throws EmberException naming the problem (text too short for a budget, budget not reachable, ...)
+     */
+    public static Summary calibrate(Model model, String text, Options o, Path out, Listener listener) {
+        Listener l = listener == null ? Listener.NONE : listener;
+        int[] tokens = model.tokenizer().encode(text, true, false);
+        if (tokens.length < 2) {
+            throw new EmberException("the calibration text is only " + tokens.length + " tokens");
+        }
+        int n = Math.min(tokens.length, o.maxTokens());
+        boolean predictor = "predictor".equals(o.method());
+        l.stage("record", n);
+        ActivationRecorder.Recording rec = ActivationRecorder.record(model, tokens, o.ctx(), o.maxTokens(),
+                predictor, l::step);
+        String hash = ModelHash.of(model.path());
+        if (!predictor) {
+            return chess(model, tokens, rec, hash, o, out, l);
+        }
+        return predictor(rec, hash, o, out, l);
+    }
+
+    private static Summary chess(Model model, int[] tokens, ActivationRecorder.Recording rec, String hash,
+                                 Options o, Path out, Listener l) {
+        double s = o.targetSparsity();
+        double dense = Double.NaN;
+        double sparse = Double.NaN;
+        if (Double.isNaN(s)) {
+            int[] pplTokens = java.util.Arrays.copyOf(tokens, Math.min(tokens.length, Math.max(o.maxTokens(), 2 * o.ctx())));
+            if (pplTokens.length < 2 * o.ctx()) {
+                throw new EmberException("the calibration text is " + tokens.length + " tokens; a perplexity budget "
+                        + "with a context of " + o.ctx() + " needs at least " + 2 * o.ctx());
+            }
+            l.stage("dense perplexity", 1);
+            dense = perplexity(model, pplTokens, o.ctx(), SessionOptions.DENSE);
+            l.step(1);
+            l.message(String.format(Locale.ROOT, "dense perplexity %.4f", dense));
+            double limit = dense * (1 + o.pplBudget() / 100);
+            Path tmp = tempProfile(out);
+            try {
+                int lo = -1; // largest grid index known to fit
+                double loPpl = Double.NaN;
+                int hi = GRID_SIZE; // smallest index known not to fit
+                l.stage("search", Integer.toBinaryString(GRID_SIZE).length());
+                int steps = 0;
+                while (hi - lo > 1) {
+                    int mid = (lo + hi) >>> 1;
+                    double sm = grid(mid);
+                    writeChess(rec, hash, sm, tmp, Double.NaN, Double.NaN);
+                    double ppl = perplexity(model, pplTokens, o.ctx(), "chess:" + tmp);
+                    l.step(++steps);
+                    l.message(String.format(Locale.ROOT, "sparsity %.2f: perplexity %.4f (%+.2f%%)", sm, ppl,
+                            100 * (ppl / dense - 1)));
+                    if (ppl <= limit) {
+                        lo = mid;
+                        loPpl = ppl;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                if (lo < 0) {
+                    throw new EmberException(String.format(Locale.ROOT, "no sparsity of at least %.2f keeps the "
+                            + "perplexity within %s%% of dense (%.4f)", GRID_MIN, o.pplBudget(), dense));
+                }
+                s = grid(lo);
+                sparse = loPpl;
+            } finally {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a temp file left behind is harmless
+                }
+            }
+        }
+        double[] achieved = writeChess(rec, hash, s, out, dense, sparse);
+        return new Summary("chess", s, achieved, dense, sparse, null, null, rec.tokens());
+    }
+
+    static double grid(int i) {
+        return Math.round((GRID_MIN + i * GRID_STEP) * 100) / 100.0;
+    }
+
+    /** Per layer taus at sparsity s, written to out; returns the achieved sparsity per layer. */
+    private static double[] writeChess(ActivationRecorder.Recording rec, String hash, double s, Path out,
+                                       double dense, double sparse) {
+        SparsityProfile.Builder b = SparsityProfile.builder("chess", hash, rec.layers())
+                .param("target_sparsity", Double.toString(s))
+                .param("calibration_tokens", Integer.toString(rec.tokens()));
+        if (!Double.isNaN(dense)) {
+            b.param("dense_ppl", Double.toString(dense));
+        }
+        if (!Double.isNaN(sparse)) {
+            b.param("sparse_ppl", Double.toString(sparse));
+        }
+        double[] achieved = new double[rec.layers()];
+        for (int l = 0; l < rec.layers(); l++) {
+            float[] tau = ChessThresholds.compute(rec.meanUpSquared()[l], rec.gate()[l], rec.tokens(), rec.ffn(), s);
+            achieved[l] = ChessThresholds.achievedSparsity(tau, rec.gate()[l], rec.tokens(), rec.ffn());
+            b.floats("blk." + l + ".chess_tau", tau, rec.ffn());
+        }
+        b.write(out);
+        return achieved;
+    }
+
+    private static Summary predictor(ActivationRecorder.Recording rec, String hash, Options o, Path out,
+                                     Listener l) {
+        int n = rec.tokens();
+        int ffn = rec.ffn();
+        int dim = rec.dim();
+        boolean relu = rec.activation() == Activation.RELU;
+        double s = Double.isNaN(o.targetSparsity()) ? DEFAULT_PREDICTOR_SPARSITY : o.targetSparsity();
+        PredictorTrainer.Options training = PredictorTrainer.Options.defaults().withRank(o.rank()).withEpochs(o.epochs());
+        SparsityProfile.Builder b = SparsityProfile.builder("predictor", hash, rec.layers())
+                .param("rank", Integer.toString(o.rank()))
+                .param("labels", relu ? "relu" : "chess")
+                .param("recall_target", Double.toString(RECALL))
+                .param("calibration_tokens", Integer.toString(n));
+        if (!relu) {
+            b.param("target_sparsity", Double.toString(s));
+        }
+        double[] achieved = new double[rec.layers()];
+        double[] recall = new double[rec.layers()];
+        double[] precision = new double[rec.layers()];
+        l.stage("train", (long) rec.layers() * o.epochs());
+        for (int layer = 0; layer < rec.layers(); layer++) {
+            float[] gate = rec.gate()[layer];
+            boolean[] labels = new boolean[n * ffn];
+            if (relu) {
+                for (int k = 0; k < labels.length; k++) {
+                    labels[k] = gate[k] > 0;
+                }
+            } else {
+                float[] tau = ChessThresholds.compute(rec.meanUpSquared()[layer], gate, n, ffn, s);
+                for (int t = 0, k = 0; t < n; t++) {
+                    for (int i = 0; i < ffn; i++, k++) {
+                        labels[k] = !(Math.abs(gate[k]) < tau[i]);
+                    }
+                }
+            }
+            final int base = layer * o.epochs();
+            PredictorTrainer.Result r = PredictorTrainer.train(rec.x()[layer], n, dim, labels, ffn, training,
+                    (loss, epoch) -> l.step(base + epoch));
+            LowRankPredictor p = r.predictor();
+            float threshold = PredictorTrainer.thresholdForRecall(p, rec.x()[layer], n, labels, RECALL);
+            PredictorTrainer.Metrics m = PredictorTrainer.evaluate(p, rec.x()[layer], n, labels, threshold);
+            recall[layer] = m.recall();
+            precision[layer] = m.precision();
+            achieved[layer] = 1 - m.predictedActiveShare();
+            l.message(String.format(Locale.ROOT, "layer %d: recall %.4f, precision %.4f, predicted sparsity %.3f",
+                    layer, m.recall(), m.precision(), achieved[layer]));
+            b.floats("blk." + layer + ".pred_a", p.a(), p.rank(), dim);
+            b.floats("blk." + layer + ".pred_b", p.b(), ffn, p.rank());
+            b.floats("blk." + layer + ".pred_bias", p.bias(), ffn);
+            b.floats("blk." + layer + ".pred_threshold", new float[] {threshold}, 1);
+        }
+        b.write(out);
+        return new Summary("predictor", relu ? Double.NaN : s, achieved, Double.NaN, Double.NaN, recall, precision, n);
+    }
+
+    private static Path tempProfile(Path out) {
+        try {
+            Path dir = out.toAbsolutePath().getParent();
+            return Files.createTempFile(dir != null && Files.isDirectory(dir) ? dir : Path.of(System.getProperty("java.io.tmpdir")),
+                    "ember-calibrate-", ".gguf");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary profile: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Perplexity of {@code tokens} with llama-perplexity's method (chunks of ctx, second half scored), through a
+     * session with the given sparsity spec.
+     */
+    static double perplexity(Model model, int[] tokens, int ctx, String sparsity) {
+        return Perplexity.compute(model, tokens, ctx, sparsity, null).perplexity();
+    }
+
+    /** @return the summary as lines for a terminal */
+    public static List<String> describe(Summary s) {
+        List<String> lines = new ArrayList<>();
+        if (!Double.isNaN(s.densePpl())) {
+            lines.add(String.format(Locale.ROOT, "perplexity: dense %.4f, sparse %.4f (%+.2f%%)", s.densePpl(),
+                    s.sparsePpl(), 100 * (s.sparsePpl() / s.densePpl() - 1)));
+        }
+        for (int l = 0; l < s.achieved().length; l++) {
+            if (s.recall() != null) {
+                lines.add(String.format(Locale.ROOT, "layer %d: recall %.4f, precision %.4f, predicted sparsity %.3f",
+                        l, s.recall()[l], s.precision()[l], s.achieved()[l]));
+            } else {
+                lines.add(String.format(Locale.ROOT, "layer %d: sparsity %.3f on the calibration tokens", l,
+                        s.achieved()[l]));
+            }
+        }
+        return lines;
+    }
+}
