@@ -26,6 +26,12 @@ record BenchReport(String model, EndToEndBench.Result r) {
         m.put("bytes_per_token", r.bytesPerToken());
         m.put("bandwidth_gb_per_second", r.bandwidthGbPerSecond());
         m.put("efficiency", r.efficiency());
+        if (!Double.isNaN(r.denseDecodeTokensPerSecond())) {
+            m.put("dense_decode_tokens_per_second", r.denseDecodeTokensPerSecond());
+            m.put("speedup", r.speedup());
+            m.put("sparsity_achieved", r.sparsityAchieved());
+            m.put("layer_sparsity", r.layerSparsity());
+        }
         m.put("allocated_bytes_per_token", r.allocatedBytesPerToken());
         m.put("load_average", r.loadAverage());
         return m;
@@ -40,6 +46,9 @@ record BenchReport(String model, EndToEndBench.Result r) {
     }
 
     String text() {
+        String sparse = Double.isNaN(r.denseDecodeTokensPerSecond()) ? "" : String.format(Locale.ROOT,
+                "%nsparse decode %.2f tok/s vs dense %.2f tok/s in this process: speedup %.2fx at %.1f %% of FFN neurons skipped",
+                r.decodeTokensPerSecond(), r.denseDecodeTokensPerSecond(), r.speedup(), 100 * r.sparsityAchieved());
         return String.format(Locale.ROOT, """
                 model %s (%s), kernels %s, %d threads, sparsity %s; load average before: %.2f
                 prefill %.1f tok/s, decode %.2f tok/s
@@ -48,6 +57,6 @@ record BenchReport(String model, EndToEndBench.Result r) {
                 model, r.quant().toLowerCase(Locale.ROOT), r.kernels(), r.threads(), r.sparsity(), r.loadAverage(),
                 r.prefillTokensPerSecond(), r.decodeTokensPerSecond(), r.bytesPerToken() / 1e6,
                 r.bandwidthGbPerSecond(), r.bandwidthGbPerSecond() * 1e9 / r.bytesPerToken(), r.efficiency() * 100,
-                r.allocatedBytesPerToken());
+                r.allocatedBytesPerToken()) + sparse;
     }
 }

@@ -22,7 +22,8 @@ final class EngineOptions {
     String kernels;
 
     @Option(names = "--sparsity", paramLabel = "SPEC", defaultValue = SessionOptions.DENSE,
-            description = "feed-forward sparsity (only 'none' for now)")
+            description = "feed-forward sparsity: none (default), relu, chess:PROFILE, predictor:PROFILE, "
+                    + "coreinfer[:ALPHA,BETA[,CAP]], synthetic:S[:gate]")
     String sparsity;
 
     /** @return the load options; a bad value is a usage error (exit 2) naming it */

@@ -4,6 +4,7 @@ import dev.ember.EmberException;
 import dev.ember.LoadOptions;
 import dev.ember.Model;
 import dev.ember.Perplexity;
+import dev.ember.SessionOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -55,14 +56,18 @@ final class PerplexityCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cmd, "--ctx must be at least 4, got " + ctx);
         }
         LoadOptions loadOptions = engine.loadOptions(cmd);
-        engine.sessionOptions(cmd, ctx); // only 'none' runs for now: refuse others before the work
+        engine.sessionOptions(cmd, ctx); // an unknown sparsity method is refused before the work
         String text = readText(textFile);
         PrintWriter err = cmd.getErr();
         try (Model m = EngineOptions.load(model, loadOptions)) {
-            Perplexity.Result r = Perplexity.compute(m, text, ctx, (chunk, chunks, ppl) -> {
+            Perplexity.Progress progress = (chunk, chunks, ppl) -> {
                 err.printf(Locale.ROOT, "perplexity: chunk %d/%d, running PPL %.4f%n", chunk, chunks, ppl);
                 err.flush();
-            });
+            };
+            boolean sparse = !engine.sparsity.strip().equals(SessionOptions.DENSE);
+            // with sparsity, dense on the same text too: the cost of the method is the difference
+            Perplexity.Result dense = sparse ? Perplexity.compute(m, text, ctx, progress) : null;
+            Perplexity.Result r = Perplexity.compute(m, text, ctx, engine.sparsity.strip(), progress);
             PrintWriter out = cmd.getOut();
             if (json) {
                 Map<String, Object> root = new LinkedHashMap<>();
@@ -76,11 +81,26 @@ final class PerplexityCommand implements Callable<Integer> {
                 root.put("kernels", m.kernels());
                 root.put("threads", m.threads());
                 root.put("sparsity", engine.sparsity);
+                if (sparse) {
+                    root.put("dense_ppl", dense.perplexity());
+                    root.put("ppl_increase_percent", 100 * (r.perplexity() / dense.perplexity() - 1));
+                    root.put("sparsity_achieved", java.util.Arrays.stream(r.layerSparsity()).average().orElse(0));
+                    root.put("layer_sparsity", r.layerSparsity());
+                }
                 out.println(Json.write(root));
             } else {
                 out.printf(Locale.ROOT, "PPL = %.4f +/- %.5f (%d chunks of %d tokens, %d tokens scored of %d; "
                                 + "kernels %s, %d threads, %.2f s)%n", r.perplexity(), r.standardError(), r.chunks(),
                         ctx, r.tokensScored(), r.textTokens(), m.kernels(), m.threads(), r.seconds());
+                if (sparse) {
+                    StringBuilder layers = new StringBuilder();
+                    for (double v : r.layerSparsity()) {
+                        layers.append(String.format(Locale.ROOT, " %.3f", v));
+                    }
+                    out.printf(Locale.ROOT, "sparsity %s: PPL %+.2f %% vs dense %.4f; FFN neurons skipped per layer:%s%n",
+                            engine.sparsity.strip(), 100 * (r.perplexity() / dense.perplexity() - 1), dense.perplexity(),
+                            layers);
+                }
             }
         }
         return 0;

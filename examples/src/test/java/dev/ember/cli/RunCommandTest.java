@@ -64,7 +64,7 @@ class RunCommandTest {
         expectOneLine(2, "--top-p", run("run", "--model", model(), "--prompt", "x", "--top-p", "0"), "top-p");
         expectOneLine(2, "--kernels", run("run", "--model", model(), "--prompt", "x", "--kernels", "gpu"), "gpu");
         expectOneLine(2, "--sparsity", run("run", "--model", model(), "--prompt", "x", "--sparsity", "cats:0.5"),
-                "only 'none'");
+                "unknown sparsity method 'cats'");
         expectOneLine(2, "--max-tokens", run("run", "--model", model(), "--prompt", "x", "-n", "lots"), "lots");
         expectOneLine(2, "unknown flag", run("run", "--model", model(), "--prompt", "x", "--temprature", "1"),
                 "unknown option or argument: --temprature");

@@ -4,6 +4,7 @@ import dev.ember.LoadOptions;
 import dev.ember.Model;
 import dev.ember.Session;
 import dev.ember.SessionOptions;
+import dev.ember.model.SparsityStats;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -48,10 +49,25 @@ public final class EndToEndBench {
      * @param quant                  the type holding most of the weight bytes (a synthetic model's only type)
      * @param loadAverage            the one-minute load average before measuring (-1 if the OS has none)
      * @param allocatedBytesPerToken heap bytes allocated per decoded token by the caller and the workers
+     * @param denseDecodeTokensPerSecond with a sparsity spec, the dense decode speed measured in the same
+     *                               process, repetitions alternating with the sparse ones; NaN when dense
+     * @param layerSparsity          with a sparsity spec, per layer the share of FFN neurons skipped over the
+     *                               timed decode tokens; empty when dense
      */
     public record Result(String quant, String kernels, int threads, String sparsity, double prefillTokensPerSecond,
                          double decodeTokensPerSecond, long bytesPerToken, double bandwidthGbPerSecond,
-                         double loadAverage, double allocatedBytesPerToken) {
+                         double loadAverage, double allocatedBytesPerToken, double denseDecodeTokensPerSecond,
+                         double[] layerSparsity) {
+        /** @return sparse decode speed over dense decode speed (NaN when dense) */
+        public double speedup() {
+            return decodeTokensPerSecond / denseDecodeTokensPerSecond;
+        }
+
+        /** @return the share of FFN neurons skipped, averaged over layers (0 when dense) */
+        public double sparsityAchieved() {
+            return Arrays.stream(layerSparsity).average().orElse(0);
+        }
+
         /** @return decode speed over the bandwidth bound: {@code decode / (bandwidth / bytesPerToken)} */
         public double efficiency() {
             return decodeTokensPerSecond / (bandwidthGbPerSecond * 1e9 / bytesPerToken);
@@ -73,21 +89,40 @@ public final class EndToEndBench {
             // could read while decode ran, and other tenants come and go within a run
             double bandwidth = BandwidthProbe.measure(model.threads(), BandwidthProbe.DEFAULT_BYTES, 3);
             Session session = model.newSession(sessionOptions);
+            boolean sparse = !session.options().sparsity().equals(SessionOptions.DENSE);
+            Session dense = sparse ? model.newSession(SessionOptions.builder()
+                    .contextLength(sessionOptions.contextLength()).maxBatch(sessionOptions.maxBatch()).build()) : null;
             int[] prompt = new SplittableRandom(7).ints(s.promptTokens(), 0, model.config().vocabSize()).toArray();
             repetition(session, prompt, s.genTokens()); // warm-up
+            if (sparse) {
+                repetition(dense, prompt, s.genTokens());
+            }
             double[] prefill = new double[s.repetitions()];
             double[] decode = new double[s.repetitions()];
+            double[] denseDecode = new double[s.repetitions()];
+            double[] layerSparsity = new double[0];
             Allocation allocation = new Allocation();
             for (int r = 0; r < s.repetitions(); r++) {
+                if (sparse) { // alternating with the sparse repetitions: both see the same machine
+                    denseDecode[r] = s.genTokens() * 1e9 / repetition(dense, prompt, s.genTokens(), new Allocation())[1];
+                }
                 long[] nanos = repetition(session, prompt, s.genTokens(), allocation);
                 bandwidth = Math.max(bandwidth, BandwidthProbe.measure(model.threads(), BandwidthProbe.DEFAULT_BYTES, 2));
                 prefill[r] = s.promptTokens() * 1e9 / nanos[0];
                 decode[r] = s.genTokens() * 1e9 / nanos[1];
             }
+            if (sparse) {
+                SparsityStats stats = session.sparsityStats();
+                layerSparsity = new double[stats.layers()];
+                for (int l = 0; l < layerSparsity.length; l++) {
+                    layerSparsity[l] = stats.sparsity(l);
+                }
+            }
             double allocated = (double) allocation.total / ((long) s.repetitions() * s.genTokens());
             String quant = BytesPerToken.mainType(model.gguf().tensorInfos()).name();
             return new Result(quant, model.kernels(), model.threads(), session.options().sparsity(), median(prefill),
-                    median(decode), bytesPerToken, bandwidth, load, allocated);
+                    median(decode), bytesPerToken, bandwidth, load, allocated,
+                    sparse ? median(denseDecode) : Double.NaN, layerSparsity);
         }
     }
 
@@ -102,6 +137,9 @@ public final class EndToEndBench {
         long t0 = System.nanoTime();
         float[] logits = session.evaluate(prompt, 0, prompt.length, false);
         long t1 = System.nanoTime();
+        if (session.sparsityStats() != null) {
+            session.sparsityStats().reset(); // the report's sparsity is the decode tokens'
+        }
         allocation.start();
         long t2 = System.nanoTime();
         for (int i = 0; i < gen; i++) {
