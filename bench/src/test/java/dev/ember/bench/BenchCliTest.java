@@ -59,6 +59,27 @@ class BenchCliTest {
     }
 
     @Test
+    void sparseRunsReportDenseInTheSameProcess() throws Exception {
+        Run r = bench("--synthetic", "tiny", "--quant", "q8_0", "--gen-tokens", "8", "--prompt-tokens", "8",
+                "--threads", "2", "--repetitions", "2", "--cache-dir", cache.toString(), "--sparsity",
+                "synthetic:0.75", "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals("synthetic:0.75", json.get("sparsity").asText());
+        double dense = json.get("dense_decode_tokens_per_second").asDouble();
+        double sparse = json.get("decode_tokens_per_second").asDouble();
+        assertTrue(dense > 0 && Double.isFinite(dense), "dense " + dense);
+        assertEquals(sparse / dense, json.get("speedup").asDouble(), 1e-9);
+        // tiny: ffn 768, a random 192 of them run per token in every layer
+        assertEquals(0.75, json.get("sparsity_achieved").asDouble(), 1e-12);
+        assertEquals(4, json.get("layer_sparsity").size());
+        JsonNode where = json.get("decode_ms_per_token");
+        for (String phase : List.of("select_ms", "rows_ms", "down_ms", "rest_ms")) {
+            assertTrue(where.get(phase).asDouble() >= 0, phase + " in " + where);
+        }
+    }
+
+    @Test
     void badInputGivesOneLineAndANonZeroExit() {
         Run sparse = bench("--synthetic", "tiny", "--quant", "q8_0", "--sparsity", "relu",
                 "--cache-dir", cache.toString());

@@ -2,11 +2,23 @@ package dev.ember.model;
 
 /**
  * What a sparse {@link FeedForward} did: per layer, the neurons it computed out of those a dense FFN would
- * have, counted over every token since the last {@link #reset()}. Written by one session's thread.
+ * have, counted over every token since the last {@link #reset()}, and where its time went. Written by one
+ * session's thread.
  */
 public final class SparsityStats {
+    /** The phases of a sparse FFN whose wall time is kept. */
+    public enum Phase {
+        /** choosing the neurons: the predictor, or the dense gate and the thresholds */
+        SELECT,
+        /** the chosen neurons' gate and up rows */
+        ROWS,
+        /** the activation and the down projection over the chosen neurons */
+        DOWN
+    }
+
     private final long[] active;
     private final long[] total;
+    private final long[] nanos = new long[Phase.values().length];
 
     /** @param layers the model's layers */
     public SparsityStats(int layers) {
@@ -18,6 +30,16 @@ public final class SparsityStats {
     public void count(int layer, int active, int neurons) {
         this.active[layer] += active;
         this.total[layer] += neurons;
+    }
+
+    /** Adds wall time to a phase. */
+    public void time(Phase phase, long nanos) {
+        this.nanos[phase.ordinal()] += nanos;
+    }
+
+    /** @return the wall time spent in a phase since the last reset, in nanoseconds */
+    public long nanos(Phase phase) {
+        return nanos[phase.ordinal()];
     }
 
     /** @return the model's layers */
@@ -45,5 +67,6 @@ public final class SparsityStats {
     public void reset() {
         java.util.Arrays.fill(active, 0);
         java.util.Arrays.fill(total, 0);
+        java.util.Arrays.fill(nanos, 0);
     }
 }

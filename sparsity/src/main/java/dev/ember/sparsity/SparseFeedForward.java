@@ -62,11 +62,13 @@ public final class SparseFeedForward implements FeedForward {
         LayerWeights w = weights.layer(layer);
         for (int t = 0; t < batch; t++) {
             int xOff = t * dim;
+            long t0 = System.nanoTime();
             if (selector.needsGate()) {
                 kernels.matvec(w.ffnGate(), x, xOff, gateAll, 0);
             }
             int count = selector.select(layer, x, xOff, selector.needsGate() ? gateAll : null, ids);
             stats.count(layer, count, ffn);
+            long t1 = System.nanoTime();
             if (selector.needsGate()) {
                 for (int k = 0; k < count; k++) {
                     g[k] = gateAll[ids[k]];
@@ -75,9 +77,13 @@ public final class SparseFeedForward implements FeedForward {
                 kernels.matvecRows(w.ffnGate(), ids, count, x, xOff, g);
             }
             kernels.matvecRows(w.ffnUp(), ids, count, x, xOff, u);
+            long t2 = System.nanoTime();
             kernels.gatedActivation(activation, g, u, 0, count);
             Arrays.fill(out, xOff, xOff + dim, 0f);
             kernels.accumulateRows(down[layer], ids, g, count, out, xOff);
+            stats.time(SparsityStats.Phase.SELECT, t1 - t0);
+            stats.time(SparsityStats.Phase.ROWS, t2 - t1);
+            stats.time(SparsityStats.Phase.DOWN, System.nanoTime() - t2);
         }
     }
 

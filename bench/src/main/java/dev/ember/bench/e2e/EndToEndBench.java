@@ -53,11 +53,15 @@ public final class EndToEndBench {
      *                               process, repetitions alternating with the sparse ones; NaN when dense
      * @param layerSparsity          with a sparsity spec, per layer the share of FFN neurons skipped over the
      *                               timed decode tokens; empty when dense
+     * @param sparseMillisPerToken   with a sparsity spec, mean milliseconds per decoded token over the timed
+     *                               repetitions in the sparse FFN's phases (select, rows, down:
+     *                               {@link SparsityStats.Phase}, summed over layers) and in the rest (attention,
+     *                               output layer, norms); empty when dense
      */
     public record Result(String quant, String kernels, int threads, String sparsity, double prefillTokensPerSecond,
                          double decodeTokensPerSecond, long bytesPerToken, double bandwidthGbPerSecond,
                          double loadAverage, double allocatedBytesPerToken, double denseDecodeTokensPerSecond,
-                         double[] layerSparsity) {
+                         double[] layerSparsity, double[] sparseMillisPerToken) {
         /** @return sparse decode speed over dense decode speed (NaN when dense) */
         public double speedup() {
             return decodeTokensPerSecond / denseDecodeTokensPerSecond;
@@ -93,20 +97,31 @@ public final class EndToEndBench {
             Session dense = sparse ? model.newSession(SessionOptions.builder()
                     .contextLength(sessionOptions.contextLength()).maxBatch(sessionOptions.maxBatch()).build()) : null;
             int[] prompt = new SplittableRandom(7).ints(s.promptTokens(), 0, model.config().vocabSize()).toArray();
-            repetition(session, prompt, s.genTokens()); // warm-up
-            if (sparse) {
-                repetition(dense, prompt, s.genTokens());
+            for (int w = 0; w < 2; w++) { // warm-up: one short pass can leave attention to the JIT's first tier
+                repetition(session, prompt, s.genTokens());
+                if (sparse) {
+                    repetition(dense, prompt, s.genTokens());
+                }
             }
             double[] prefill = new double[s.repetitions()];
             double[] decode = new double[s.repetitions()];
             double[] denseDecode = new double[s.repetitions()];
             double[] layerSparsity = new double[0];
+            double[] phases = new double[0];
+            long decodeNanos = 0;
+            long[] phaseNanos = new long[SparsityStats.Phase.values().length];
             Allocation allocation = new Allocation();
             for (int r = 0; r < s.repetitions(); r++) {
                 if (sparse) { // alternating with the sparse repetitions: both see the same machine
                     denseDecode[r] = s.genTokens() * 1e9 / repetition(dense, prompt, s.genTokens(), new Allocation())[1];
                 }
                 long[] nanos = repetition(session, prompt, s.genTokens(), allocation);
+                decodeNanos += nanos[1];
+                if (sparse) { // the stats hold this repetition's decode (repetition resets them before it)
+                    for (SparsityStats.Phase p : SparsityStats.Phase.values()) {
+                        phaseNanos[p.ordinal()] += session.sparsityStats().nanos(p);
+                    }
+                }
                 bandwidth = Math.max(bandwidth, BandwidthProbe.measure(model.threads(), BandwidthProbe.DEFAULT_BYTES, 2));
                 prefill[r] = s.promptTokens() * 1e9 / nanos[0];
                 decode[r] = s.genTokens() * 1e9 / nanos[1];
@@ -117,12 +132,21 @@ public final class EndToEndBench {
                 for (int l = 0; l < layerSparsity.length; l++) {
                     layerSparsity[l] = stats.sparsity(l);
                 }
+                // mean milliseconds per decoded token over the timed repetitions: select, rows, down, then the rest
+                long tokens = (long) s.repetitions() * s.genTokens();
+                phases = new double[phaseNanos.length + 1];
+                long inFfn = 0;
+                for (int p = 0; p < phaseNanos.length; p++) {
+                    phases[p] = phaseNanos[p] / 1e6 / tokens;
+                    inFfn += phaseNanos[p];
+                }
+                phases[phaseNanos.length] = (decodeNanos - inFfn) / 1e6 / tokens;
             }
             double allocated = (double) allocation.total / ((long) s.repetitions() * s.genTokens());
             String quant = BytesPerToken.mainType(model.gguf().tensorInfos()).name();
             return new Result(quant, model.kernels(), model.threads(), session.options().sparsity(), median(prefill),
                     median(decode), bytesPerToken, bandwidth, load, allocated,
-                    sparse ? median(denseDecode) : Double.NaN, layerSparsity);
+                    sparse ? median(denseDecode) : Double.NaN, layerSparsity, phases);
         }
     }
 
