@@ -13,8 +13,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <immintrin.h>
+#include <math.h>
 
-#define EMBER_ABI_VERSION 3
+#define EMBER_ABI_VERSION 4
 #define EMBER_AVX2 __attribute__((target("avx2,fma,f16c")))
 
 int ember_abi_version(void) { return EMBER_ABI_VERSION; }
@@ -505,65 +506,219 @@ void ember_repack_q4_0_r8b(const uint8_t *w, int64_t row_bytes, int32_t rows, in
     }
 }
 
+// The activation of one token for r8b rows: its Q8_0 values interleaved as the rows are (act, 256 bytes per
+// group of 8 blocks), 8 * the sum of each block's values (for the nibbles' -8) and each block's scale.
+EMBER_AVX2 static void r8b_prepare(const uint8_t *x, int blocks, uint8_t *act, int32_t *asum8, float *da) {
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    const __m256i ones8 = _mm256_set1_epi8(1);
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *xb = x + 34 * b;
+        const __m256i a = _mm256_loadu_si256((const __m256i *) (xb + 2));
+        asum8[b] = 8 * sum_int_lanes(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, a), ones16));
+        da[b] = half_to_float(xb);
+        uint8_t *ag = act + 256 * (b / 8);
+        const int k = b % 8;
+        for (int m = 0; m < 4; m++) {
+            memcpy(ag + 32 * m + 4 * k, xb + 2 + 4 * m, 4);        // values 4m..4m+3
+            memcpy(ag + 128 + 32 * m + 4 * k, xb + 18 + 4 * m, 4); // values 16+4m..
+        }
+    }
+}
+
+// One r8b row against a prepared activation; prefetches the row at `ahead` (NULL: none) as it goes.
+EMBER_AVX2 static inline float r8b_dot(const uint8_t *row, int groups, const uint8_t *act, const int32_t *asum8,
+                                       const float *da, const uint8_t *ahead) {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    float acc = 0.0f;
+    for (int g = 0; g < groups; g++) {
+        const uint8_t *o = row + 144 * g;
+        const uint8_t *ag = act + 256 * g;
+        if (ahead) {
+            _mm_prefetch((const char *) ahead + 144 * g, _MM_HINT_T0);
+            _mm_prefetch((const char *) ahead + 144 * g + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *) ahead + 144 * g + 128, _MM_HINT_T0);
+        }
+        __m256i p[8];
+        for (int m = 0; m < 4; m++) {
+            const __m256i wq = _mm256_loadu_si256((const __m256i *) (o + 16 + 32 * m));
+            p[m] = _mm256_maddubs_epi16(_mm256_and_si256(wq, low), _mm256_loadu_si256((const __m256i *) (ag + 32 * m)));
+            p[m + 4] = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(wq, 4), low),
+                                            _mm256_loadu_si256((const __m256i *) (ag + 128 + 32 * m)));
+        }
+        const __m256i s16 = _mm256_add_epi16(_mm256_add_epi16(_mm256_add_epi16(p[0], p[1]), _mm256_add_epi16(p[2], p[3])),
+                                             _mm256_add_epi16(_mm256_add_epi16(p[4], p[5]), _mm256_add_epi16(p[6], p[7])));
+        const __m256i sums = _mm256_sub_epi32(_mm256_madd_epi16(s16, ones16),
+                                              _mm256_loadu_si256((const __m256i *) (asum8 + 8 * g)));
+        float s[8], sc[8];
+        _mm256_storeu_ps(s, _mm256_cvtepi32_ps(sums));
+        _mm256_storeu_ps(sc, _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) o)),
+                                           _mm256_loadu_ps(da + 8 * g)));
+        for (int k = 0; k < 8; k++) {
+            acc = fma_scalar(s[k], sc[k], acc);
+        }
+    }
+    return acc;
+}
+
+// As r8b_dot, but the block sums go into 8 float lanes (one FMA per 8 blocks, lanes summed at the end): the
+// fused sparse FFN's order, within float rounding of the dense result rather than equal to it.
+EMBER_AVX2 static inline float r8b_dot_lanes(const uint8_t *row, int groups, const uint8_t *act, const int32_t *asum8,
+                                             const float *da, const uint8_t *ahead) {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    __m256 acc = _mm256_setzero_ps();
+    for (int g = 0; g < groups; g++) {
+        const uint8_t *o = row + 144 * g;
+        const uint8_t *ag = act + 256 * g;
+        if (ahead) {
+            _mm_prefetch((const char *) ahead + 144 * g, _MM_HINT_T0);
+            _mm_prefetch((const char *) ahead + 144 * g + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *) ahead + 144 * g + 128, _MM_HINT_T0);
+        }
+        __m256i p[8];
+        for (int m = 0; m < 4; m++) {
+            const __m256i wq = _mm256_loadu_si256((const __m256i *) (o + 16 + 32 * m));
+            p[m] = _mm256_maddubs_epi16(_mm256_and_si256(wq, low), _mm256_loadu_si256((const __m256i *) (ag + 32 * m)));
+            p[m + 4] = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(wq, 4), low),
+                                            _mm256_loadu_si256((const __m256i *) (ag + 128 + 32 * m)));
+        }
+        const __m256i s16 = _mm256_add_epi16(_mm256_add_epi16(_mm256_add_epi16(p[0], p[1]), _mm256_add_epi16(p[2], p[3])),
+                                             _mm256_add_epi16(_mm256_add_epi16(p[4], p[5]), _mm256_add_epi16(p[6], p[7])));
+        const __m256i sums = _mm256_sub_epi32(_mm256_madd_epi16(s16, ones16),
+                                              _mm256_loadu_si256((const __m256i *) (asum8 + 8 * g)));
+        const __m256 scales = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) o)),
+                                            _mm256_loadu_ps(da + 8 * g));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scales, acc);
+    }
+    return sum_lanes(acc);
+}
+
 EMBER_AVX2 void ember_rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from,
                                     int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
                                     float *y, int64_t y_stride) {
     const int blocks = cols / 32;
     const int groups = blocks / 8;
-    const __m256i low = _mm256_set1_epi8(0x0F);
-    const __m256i ones16 = _mm256_set1_epi16(1);
-    const __m256i ones8 = _mm256_set1_epi8(1);
     uint8_t act[256 * groups];
     int32_t asum8[blocks];
     float da[blocks];
     for (int32_t t = 0; t < batch; t++) {
-        const uint8_t *xt = x + t * x_bytes;
-        for (int b = 0; b < blocks; b++) {
-            const uint8_t *xb = xt + 34 * b;
-            const __m256i a = _mm256_loadu_si256((const __m256i *) (xb + 2));
-            asum8[b] = 8 * sum_int_lanes(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, a), ones16));
-            da[b] = half_to_float(xb);
-            uint8_t *ag = act + 256 * (b / 8);
-            const int k = b % 8;
-            for (int m = 0; m < 4; m++) {
-                memcpy(ag + 32 * m + 4 * k, xb + 2 + 4 * m, 4);        // values 4m..4m+3
-                memcpy(ag + 128 + 32 * m + 4 * k, xb + 18 + 4 * m, 4); // values 16+4m..
-            }
-        }
+        r8b_prepare(x + t * x_bytes, blocks, act, asum8, da);
         for (int32_t i = from; i < to; i++) {
             const uint8_t *row = packed + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;
             // the row four chosen rows ahead, a few lines per group: a burst of a whole row's prefetches at
             // once overflows the miss buffers (measured: 2.2 GB/s at 30 % of the rows, 4.3-4.8 spread out)
             const uint8_t *ahead = ids && i + 4 < to ? packed + (int64_t) ids[i + 4] * row_bytes : NULL;
-            float acc = 0.0f;
-            for (int g = 0; g < groups; g++) {
-                const uint8_t *o = row + 144 * g;
-                const uint8_t *ag = act + 256 * g;
+            y[t * y_stride + i] = r8b_dot(row, groups, act, asum8, da, ahead);
+        }
+    }
+}
+
+// The sparse FFN of one token over chosen neurons in one pass, on neuron bundles: per neuron n, bundle_bytes
+// holding its gate row and its up row (both r8b, over dim values), then its W_down column as a Q4_0 row
+// (neuron-major). For the chosen neurons ids[from..to), in chunks of `chunk` (fixed by the caller, so the sums
+// do not depend on the thread count):
+//     h = act(gate . x) * (up . x)        (gate from `gate` when not NULL: computed densely by the caller)
+//     partial[c][j] = sum over the chunk's neurons, in order, of h * down[j]
+// act: 0 SiLU, 1 ReLU, 2 GELU (tanh form). h_out[i] gets each neuron's h. The partials are summed by
+// ember_reduce_partials.
+EMBER_AVX2 static inline float activate(int kind, float g) {
+    if (kind == 0) {
+        return g / (1.0f + expf(-g));
+    }
+    if (kind == 1) {
+        return g > 0.0f ? g : 0.0f;
+    }
+    return 0.5f * g * (1.0f + tanhf(0.7978845608f * (g + 0.044715f * g * g * g)));
+}
+
+// Q4_0 nibbles of one block minus 8, as four vectors of 8 floats (not yet scaled)
+EMBER_AVX2 static inline void q4_0_block_levels(const uint8_t *wb, __m256 v[4]) {
+    const __m128i packed = _mm_loadu_si128((const __m128i *) (wb + 2));
+    const __m128i lo = _mm_sub_epi8(_mm_and_si128(packed, _mm_set1_epi8(0x0F)), _mm_set1_epi8(8));
+    const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)), _mm_set1_epi8(8));
+    v[0] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo));
+    v[1] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8)));
+    v[2] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi));
+    v[3] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8)));
+}
+
+EMBER_AVX2 void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
+                                      int32_t from_chunk, int32_t to_chunk, int32_t chunk, int32_t count,
+                                      const uint8_t *x, int32_t dim, const float *gate, int32_t act_kind,
+                                      float *partials, float *h_out) {
+    const int blocks = dim / 32;
+    const int groups = blocks / 8;
+    const int64_t row_bytes = (int64_t) blocks * 18;
+    uint8_t act[256 * groups];
+    int32_t asum8[blocks];
+    float da[blocks];
+    r8b_prepare(x, blocks, act, asum8, da);
+    for (int32_t c = from_chunk; c < to_chunk; c++) {
+        float *y = partials + (int64_t) c * dim;
+        memset(y, 0, sizeof(float) * dim);
+        const int32_t end = (c + 1) * chunk < count ? (c + 1) * chunk : count;
+        // two neurons at a time: their h first, then one pass over y adding both down rows (in order)
+        for (int32_t i = c * chunk; i < end; i += 2) {
+            const int pair = i + 1 < end;
+            const uint8_t *nb[2];
+            float h[2] = {0.0f, 0.0f};
+            for (int q = 0; q < 1 + pair; q++) {
+                const int32_t k = i + q;
+                nb[q] = bundles + (int64_t) ids[k] * bundle_bytes;
+                const uint8_t *ahead = k + 3 < end ? bundles + (int64_t) ids[k + 3] * bundle_bytes : NULL;
+                const float g = gate ? gate[k] : r8b_dot_lanes(nb[q], groups, act, asum8, da, ahead);
+                const float u = r8b_dot_lanes(nb[q] + row_bytes, groups, act, asum8, da,
+                                              ahead ? ahead + row_bytes : NULL);
+                h[q] = activate(act_kind, g) * u;
+                h_out[k] = h[q];
                 if (ahead) {
-                    _mm_prefetch((const char *) ahead + 144 * g, _MM_HINT_T0);
-                    _mm_prefetch((const char *) ahead + 144 * g + 64, _MM_HINT_T0);
-                    _mm_prefetch((const char *) ahead + 144 * g + 128, _MM_HINT_T0);
-                }
-                __m256i p[8];
-                for (int m = 0; m < 4; m++) {
-                    const __m256i wq = _mm256_loadu_si256((const __m256i *) (o + 16 + 32 * m));
-                    p[m] = _mm256_maddubs_epi16(_mm256_and_si256(wq, low), _mm256_loadu_si256((const __m256i *) (ag + 32 * m)));
-                    p[m + 4] = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(wq, 4), low),
-                                                    _mm256_loadu_si256((const __m256i *) (ag + 128 + 32 * m)));
-                }
-                const __m256i s16 = _mm256_add_epi16(_mm256_add_epi16(_mm256_add_epi16(p[0], p[1]), _mm256_add_epi16(p[2], p[3])),
-                                                     _mm256_add_epi16(_mm256_add_epi16(p[4], p[5]), _mm256_add_epi16(p[6], p[7])));
-                const __m256i sums = _mm256_sub_epi32(_mm256_madd_epi16(s16, ones16),
-                                                      _mm256_loadu_si256((const __m256i *) (asum8 + 8 * g)));
-                float s[8], sc[8];
-                _mm256_storeu_ps(s, _mm256_cvtepi32_ps(sums));
-                _mm256_storeu_ps(sc, _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) o)),
-                                                   _mm256_loadu_ps(da + 8 * g)));
-                for (int k = 0; k < 8; k++) {
-                    acc = fma_scalar(s[k], sc[k], acc);
+                    for (int64_t off = 0; off < row_bytes; off += 64) {
+                        _mm_prefetch((const char *) ahead + 2 * row_bytes + off, _MM_HINT_T0);
+                    }
                 }
             }
-            y[t * y_stride + i] = acc;
+            const uint8_t *d0 = nb[0] + 2 * row_bytes;
+            const uint8_t *d1 = pair ? nb[1] + 2 * row_bytes : d0;
+            const float h1 = pair ? h[1] : 0.0f;
+            for (int bl = 0; bl < blocks; bl++) {
+                __m256 v0[4], v1[4];
+                q4_0_block_levels(d0 + 18 * bl, v0);
+                q4_0_block_levels(d1 + 18 * bl, v1);
+                const __m256 s0 = _mm256_set1_ps(h[0] * half_to_float(d0 + 18 * bl));
+                const __m256 s1 = _mm256_set1_ps(h1 * half_to_float(d1 + 18 * bl));
+                for (int k = 0; k < 4; k++) {
+                    float *yk = y + 32 * bl + 8 * k;
+                    __m256 acc = _mm256_fmadd_ps(s0, v0[k], _mm256_loadu_ps(yk));
+                    _mm256_storeu_ps(yk, _mm256_fmadd_ps(s1, v1[k], acc));
+                }
+            }
         }
+    }
+}
+
+// out[j] += sum over chunks c (in order) of partials[c][j], for the columns of blocks [from, to) of 32.
+EMBER_AVX2 void ember_reduce_partials(const float *partials, int32_t chunks, int32_t dim, int32_t from, int32_t to,
+                                      float *out) {
+    for (int32_t b = from; b < to; b++) {
+        for (int k = 0; k < 4; k++) {
+            const int64_t j = 32 * (int64_t) b + 8 * k;
+            __m256 acc = _mm256_loadu_ps(out + j);
+            for (int32_t c = 0; c < chunks; c++) {
+                acc = _mm256_add_ps(acc, _mm256_loadu_ps(partials + (int64_t) c * dim + j));
+            }
+            _mm256_storeu_ps(out + j, acc);
+        }
+    }
+}
+
+// Neuron bundles from r8b gate and up copies' rows and a neuron-major down (Q4_0): n neurons of
+// 3 * row_bytes each.
+void ember_bundle_q4_0(const uint8_t *gate_r8b, const uint8_t *up_r8b, const uint8_t *down_nm, int64_t row_bytes,
+                       int32_t neurons, uint8_t *out) {
+    for (int64_t n = 0; n < neurons; n++) {
+        memcpy(out + n * 3 * row_bytes, gate_r8b + n * row_bytes, row_bytes);
+        memcpy(out + n * 3 * row_bytes + row_bytes, up_r8b + n * row_bytes, row_bytes);
+        memcpy(out + n * 3 * row_bytes + 2 * row_bytes, down_nm + n * row_bytes, row_bytes);
     }
 }

@@ -31,12 +31,11 @@ record BenchReport(String model, EndToEndBench.Result r) {
             m.put("speedup", r.speedup());
             m.put("sparsity_achieved", r.sparsityAchieved());
             m.put("layer_sparsity", r.layerSparsity());
-            double[] ms = r.sparseMillisPerToken().length == 4 ? r.sparseMillisPerToken() : new double[4];
+            double[] ms = r.sparseMillisPerToken().length == 3 ? r.sparseMillisPerToken() : new double[3];
             Map<String, Object> where = new LinkedHashMap<>();
             where.put("select_ms", ms[0]);
-            where.put("rows_ms", ms[1]);
-            where.put("down_ms", ms[2]);
-            where.put("rest_ms", ms[3]);
+            where.put("ffn_ms", ms[1]);
+            where.put("rest_ms", ms[2]);
             m.put("decode_ms_per_token", where);
         }
         m.put("allocated_bytes_per_token", r.allocatedBytesPerToken());
@@ -59,10 +58,10 @@ record BenchReport(String model, EndToEndBench.Result r) {
     String text() {
         String sparse = Double.isNaN(r.denseDecodeTokensPerSecond()) ? "" : String.format(Locale.ROOT,
                 "%nsparse decode %.2f tok/s vs dense %.2f tok/s in this process: speedup %.2fx at %.1f %% of FFN neurons skipped"
-                        + "%nper decoded token (mean of the repetitions): select %.2f ms, gate/up rows %.2f ms, down %.2f ms, rest (attention, "
+                        + "%nper decoded token (mean of the repetitions): select %.2f ms, sparse FFN %.2f ms, rest (attention, "
                         + "output, norms) %.2f ms",
                 r.decodeTokensPerSecond(), r.denseDecodeTokensPerSecond(), r.speedup(), 100 * r.sparsityAchieved(),
-                phase(0), phase(1), phase(2), phase(3));
+                phase(0), phase(1), phase(2));
         return String.format(Locale.ROOT, """
                 model %s (%s), kernels %s, %d threads, sparsity %s; load average before: %.2f
                 prefill %.1f tok/s, decode %.2f tok/s

@@ -64,6 +64,38 @@ public interface Kernels {
     void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff);
 
     /**
+     * The feed-forward of one token over chosen neurons (a sparse FFN), with {@code n = ids[k]}, {@code k < count}:
+     * <pre>
+     *   g[k]  = gate[n] . x          (unless gateGiven: then g[k] already holds it)
+     *   u[k]  = up[n] . x
+     *   g[k]  = act(g[k]) * u[k]     (h, left in g)
+     *   out[outOff + j] = sum_k g[k] * down[n][j]     (down neuron-major: row n = neuron n; out overwritten)
+     * </pre>
+     * x holds {@code cols(gate)} values from xOff; u is scratch. By default the composition of
+     * {@link #matvecRows}, {@link #gatedActivation} and {@link #accumulateRows} (the oracle); a provider may fuse
+     * it into one pass over the chosen neurons, summing the down projection in another (fixed) order: equal to
+     * the composition within float rounding, and still independent of the thread count.
+     */
+    default void sparseFeedForward(Tensor gate, Tensor up, Tensor down, Activation act, int[] ids, int count,
+                                   float[] x, int xOff, boolean gateGiven, float[] g, float[] u, float[] out,
+                                   int outOff) {
+        composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateGiven, g, u, out, outOff);
+    }
+
+    /** {@link #sparseFeedForward} as the composition of k's other ops: the oracle, and a fused op's fallback. */
+    static void composeSparseFeedForward(Kernels k, Tensor gate, Tensor up, Tensor down, Activation act, int[] ids,
+                                         int count, float[] x, int xOff, boolean gateGiven, float[] g, float[] u,
+                                         float[] out, int outOff) {
+        if (!gateGiven) {
+            k.matvecRows(gate, ids, count, x, xOff, g);
+        }
+        k.matvecRows(up, ids, count, x, xOff, u);
+        k.gatedActivation(act, g, u, 0, count);
+        java.util.Arrays.fill(out, outOff, outOff + (int) down.shape().rowLength(), 0f);
+        k.accumulateRows(down, ids, g, count, out, outOff);
+    }
+
+    /**
      * {@code out = x / sqrt(mean(x^2) + eps) * weight} over n values (weight from index 0), as ggml: the sum
      * of squares in double, the scale in float. out may be x at the same offset (in place).
      */

@@ -10,10 +10,8 @@ public final class SparsityStats {
     public enum Phase {
         /** choosing the neurons: the predictor, or the dense gate and the thresholds */
         SELECT,
-        /** the chosen neurons' gate and up rows */
-        ROWS,
-        /** the activation and the down projection over the chosen neurons */
-        DOWN
+        /** the chosen neurons' feed-forward: gate and up rows, activation, down projection */
+        FFN
     }
 
     private final long[] active;

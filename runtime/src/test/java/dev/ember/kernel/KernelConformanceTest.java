@@ -170,6 +170,63 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
         }
     }
 
+    /**
+     * sparseFeedForward equals the composition of matvecRows, gatedActivation and accumulateRows (its definition)
+     * within float rounding, for either activation, with the gate computed or given, and does not depend on the
+     * thread count. dim 512: whole groups of eight blocks, the shape a fused kernel may require.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0"})
+    void sparseFeedForwardEqualsItsComposition(GgmlType type) {
+        Random rng = new Random(5000 + type.ordinal());
+        int neurons = 70;
+        int dim = 512;
+        Tensor gate = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
+        Tensor up = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
+        Tensor down = KernelOracle.quantizedGaussian(type, neurons, dim, rng); // neuron-major: row n = neuron n
+        int[] ids = java.util.stream.IntStream.range(0, neurons).filter(n -> rng.nextInt(3) > 0).toArray();
+        int count = ids.length;
+        float[] x = KernelOracle.gaussian(rng, dim + 3, 1.0);
+        float[] given = KernelOracle.gaussian(rng, count, 2.0);
+        for (Activation act : new Activation[] {Activation.SILU, Activation.RELU}) {
+            for (boolean gateGiven : new boolean[] {false, true}) {
+                float[] eg = gateGiven ? given.clone() : new float[count];
+                float[] expected = new float[dim + 2];
+                Kernels.composeSparseFeedForward(kernels(1), gate, up, down, act, ids, count, x, 3, gateGiven, eg,
+                        new float[count], expected, 1);
+                double[] exp = new double[dim];
+                double[] magnitude = new double[dim];
+                float[][] deq = KernelOracle.dequantize(down);
+                for (int j = 0; j < dim; j++) {
+                    exp[j] = expected[1 + j];
+                    for (int k = 0; k < count; k++) {
+                        magnitude[j] += Math.abs((double) eg[k] * deq[ids[k]][j]);
+                    }
+                }
+                float[] first = null;
+                for (int threads : THREADS) {
+                    float[] g = gateGiven ? given.clone() : new float[count];
+                    float[] out = new float[dim + 2];
+                    kernels(threads).sparseFeedForward(gate, up, down, act, ids, count, x, 3, gateGiven, g,
+                            new float[count], out, 1);
+                    String what = type + " sparseFeedForward " + act + (gateGiven ? " gate given" : "") + ", "
+                            + threads + " threads";
+                    Agreement.assertClose(what, exp, magnitude, out, 1, 1e-4);
+                    for (int k = 0; k < count; k++) {
+                        assertEquals(eg[k], g[k], 1e-4 * (1 + Math.abs(eg[k])), what + ": h of neuron " + ids[k]);
+                    }
+                    assertEquals(0f, out[0], what + ": wrote before outOff");
+                    assertEquals(0f, out[dim + 1], what + ": wrote past the output");
+                    if (first == null) {
+                        first = out;
+                    } else {
+                        Agreement.assertIdentical(what + " vs 1 thread", first, out);
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
             "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})

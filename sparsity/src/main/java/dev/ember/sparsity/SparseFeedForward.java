@@ -8,16 +8,17 @@ import dev.ember.model.SparsityStats;
 import dev.ember.model.Weights;
 import dev.ember.tensor.Tensor;
 
-import java.util.Arrays;
 
 /**
  * The FFN over the neurons a {@link NeuronSelector} chooses, token by token:
  * <pre>
  *   ids      = select(x)                         (from the dense gate, or from x alone)
- *   g, u     = W_gate[ids] x, W_up[ids] x        (matvecRows: only the chosen rows are read)
+ *   g, u     = W_gate[ids] x, W_up[ids] x        (only the chosen rows are read)
  *   h        = act(g) * u
- *   out      = sum_k h[k] * W_down_nm[ids[k]]    (accumulateRows over the neuron-major copy of W_down)
+ *   out      = sum_k h[k] * W_down_nm[ids[k]]    (over the neuron-major copy of W_down)
  * </pre>
+ * the last three lines as one kernel op ({@link Kernels#sparseFeedForward}: matvecRows, gatedActivation and
+ * accumulateRows, or one fused pass where a provider has it).
  * Equal to the dense FFN when every neuron is chosen, up to the order of the down projection's sums (and
  * the neuron-major copy's re-quantization, {@link NeuronMajor#relativeError()}). A prefill batch runs token
  * by token, so perplexity sees the same sparsity as decode. Allocates nothing per token.
@@ -32,7 +33,7 @@ public final class SparseFeedForward implements FeedForward {
     private final int ffn;
     private final int[] ids;
     private final float[] gateAll; // the dense gate, when the selector needs it
-    private final float[] g;       // gate of the chosen neurons, then act(g) * u
+    private final float[] g;       // gate of the chosen neurons, then h = act(g) * u
     private final float[] u;       // up of the chosen neurons
     private final SparsityStats stats;
 
@@ -73,17 +74,12 @@ public final class SparseFeedForward implements FeedForward {
                 for (int k = 0; k < count; k++) {
                     g[k] = gateAll[ids[k]];
                 }
-            } else {
-                kernels.matvecRows(w.ffnGate(), ids, count, x, xOff, g);
             }
-            kernels.matvecRows(w.ffnUp(), ids, count, x, xOff, u);
-            long t2 = System.nanoTime();
-            kernels.gatedActivation(activation, g, u, 0, count);
-            Arrays.fill(out, xOff, xOff + dim, 0f);
-            kernels.accumulateRows(down[layer], ids, g, count, out, xOff);
+            kernels.sparseFeedForward(w.ffnGate(), w.ffnUp(), down[layer], activation, ids, count, x, xOff,
+                    selector.needsGate(), g, u, out, xOff);
+            long t3 = System.nanoTime();
             stats.time(SparsityStats.Phase.SELECT, t1 - t0);
-            stats.time(SparsityStats.Phase.ROWS, t2 - t1);
-            stats.time(SparsityStats.Phase.DOWN, System.nanoTime() - t2);
+            stats.time(SparsityStats.Phase.FFN, t3 - t1);
         }
     }
 

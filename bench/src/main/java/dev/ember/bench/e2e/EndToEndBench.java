@@ -54,7 +54,7 @@ public final class EndToEndBench {
      * @param layerSparsity          with a sparsity spec, per layer the share of FFN neurons skipped over the
      *                               timed decode tokens; empty when dense
      * @param sparseMillisPerToken   with a sparsity spec, mean milliseconds per decoded token over the timed
-     *                               repetitions in the sparse FFN's phases (select, rows, down:
+     *                               repetitions in the sparse FFN's phases (select, ffn:
      *                               {@link SparsityStats.Phase}, summed over layers) and in the rest (attention,
      *                               output layer, norms); empty when dense
      */

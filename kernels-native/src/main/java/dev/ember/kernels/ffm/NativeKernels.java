@@ -158,6 +158,178 @@ public final class NativeKernels extends PooledKernels {
         MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 0, y, yOff, (int) results);
     }
 
+    /**
+     * Neuron bundles for the fused sparse FFN, per gate tensor: neuron n's gate and up rows (eight blocks
+     * interleaved, as {@link #SPARSE_PACKED}) and its neuron-major down row, contiguous, so a chosen neuron is one
+     * 3-row stream and an idle one is skipped whole. Made on a model's first sparse token; costs the three
+     * matrices' size again (the file's own pages of them are then not read).
+     */
+    private static final Map<MemorySegment, MemorySegment> BUNDLES = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Map<Tensor, MemorySegment> bundlesHere = new IdentityHashMap<>();
+    private final SparseTask sparseTask = new SparseTask();
+    private final ReduceTask reduceTask = new ReduceTask();
+    private MemorySegment partials = MemorySegment.NULL;
+    private MemorySegment hValues = MemorySegment.NULL;
+    private MemorySegment gateGiven = MemorySegment.NULL;
+    /** Chunks of chosen neurons, each summed into its own partial output: fixed per count, not per thread. */
+    private static final int CHUNKS = 16;
+
+    /**
+     * Q4_0 gate, up and down with rows of whole groups of eight blocks: one fused pass in C over the chosen
+     * neurons' bundles ({@code ember_sparse_ffn_q4_0}), chunks of neurons split across the pool, then the chunks'
+     * partial outputs summed in chunk order. Anything else: the composition of the other ops.
+     */
+    @Override
+    public void sparseFeedForward(Tensor gate, Tensor up, Tensor down, Activation act, int[] ids, int count,
+                                  float[] x, int xOff, boolean gateIsGiven, float[] g, float[] u, float[] result,
+                                  int resultOff) {
+        int dim = Checks.cols(gate);
+        if (gate.type() != GgmlType.Q4_0 || up.type() != GgmlType.Q4_0 || down.type() != GgmlType.Q4_0
+                || dim % 256 != 0 || Checks.cols(down) != dim || Checks.cols(up) != dim || down.rows() != gate.rows()
+                || up.rows() != gate.rows() || count == 0) {
+            Kernels.composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateIsGiven, g, u, result,
+                    resultOff);
+            return;
+        }
+        Checks.rowIds(gate, ids, count);
+        if (xOff < 0 || xOff + dim > x.length || resultOff < 0 || resultOff + dim > result.length || g.length < count) {
+            throw new IndexOutOfBoundsException("sparseFeedForward: x[" + xOff + " + " + dim + "] of " + x.length
+                    + ", out[" + resultOff + " + " + dim + "] of " + result.length + ", g of " + g.length + " for " + count);
+        }
+        MemorySegment bundles = bundlesHere.get(gate);
+        if (bundles == null) {
+            bundles = bundles(gate, up, down);
+            bundlesHere.put(gate, bundles);
+        }
+        int chunk = Math.max(8, (count + CHUNKS - 1) / CHUNKS);
+        int chunks = (count + chunk - 1) / chunk;
+        if (this.ids.byteSize() < 4L * count) {
+            this.ids = Arena.ofAuto().allocate(Math.max(4L * count, 2 * this.ids.byteSize()), 64);
+        }
+        MemorySegment.copy(ids, 0, this.ids, ValueLayout.JAVA_INT, 0, count);
+        if (partials.byteSize() < 4L * chunks * dim) {
+            partials = Arena.ofAuto().allocate(Math.max(4L * chunks * dim, 2 * partials.byteSize()), 64);
+        }
+        if (hValues.byteSize() < 4L * count) {
+            hValues = Arena.ofAuto().allocate(Math.max(4L * count, 2 * hValues.byteSize()), 64);
+        }
+        MemorySegment gateSegment = MemorySegment.NULL;
+        if (gateIsGiven) {
+            if (gateGiven.byteSize() < 4L * count) {
+                gateGiven = Arena.ofAuto().allocate(Math.max(4L * count, 2 * gateGiven.byteSize()), 64);
+            }
+            MemorySegment.copy(g, 0, gateGiven, ValueLayout.JAVA_FLOAT, 0, count);
+            gateSegment = gateGiven;
+        }
+        SparseTask t = sparseTask;
+        t.bundles = bundles;
+        t.bundleBytes = 3 * gate.rowBytes();
+        t.ids = this.ids;
+        t.chunk = chunk;
+        t.count = count;
+        t.x = activations.quantize(ActivationQuantizer.pairing(GgmlType.Q4_0), x, xOff, dim, 1);
+        t.dim = dim;
+        t.gate = gateSegment;
+        t.act = switch (act) {
+            case SILU -> 0;
+            case RELU -> 1;
+            case GELU -> 2;
+        };
+        t.partials = partials;
+        t.h = hValues;
+        parallel(t, chunks, 3L * count * dim);
+        t.clear();
+        if (out.byteSize() < 4L * dim) {
+            out = Arena.ofAuto().allocate(Math.max(4L * dim, 2 * out.byteSize()), 64);
+        }
+        MemorySegment o = out;
+        o.asSlice(0, 4L * dim).fill((byte) 0);
+        ReduceTask r = reduceTask;
+        r.partials = partials;
+        r.chunks = chunks;
+        r.dim = dim;
+        r.out = o;
+        parallel(r, dim / 32, (long) chunks * dim);
+        r.partials = null;
+        r.out = null;
+        MemorySegment.copy(o, ValueLayout.JAVA_FLOAT, 0, result, resultOff, dim);
+        MemorySegment.copy(hValues, ValueLayout.JAVA_FLOAT, 0, g, 0, count);
+    }
+
+    private static MemorySegment bundles(Tensor gate, Tensor up, Tensor down) {
+        return BUNDLES.computeIfAbsent(gate.data(), data -> {
+            long rowBytes = gate.rowBytes();
+            int neurons = Math.toIntExact(gate.rows());
+            int blocks = Checks.cols(gate) / 32;
+            MemorySegment bundles = Arena.ofAuto().allocate(3 * rowBytes * neurons, 64);
+            try (Arena scratch = Arena.ofConfined()) {
+                MemorySegment g8 = scratch.allocate(rowBytes * neurons, 64);
+                MemorySegment u8 = scratch.allocate(rowBytes * neurons, 64);
+                NativeLibrary.repackQ4_0r8b().invokeExact(gate.data(), rowBytes, neurons, blocks, g8);
+                NativeLibrary.repackQ4_0r8b().invokeExact(up.data(), rowBytes, neurons, blocks, u8);
+                NativeLibrary.bundleQ4_0().invokeExact(g8, u8, down.data(), rowBytes, neurons, bundles);
+            } catch (Throwable e) {
+                throw new IllegalStateException("cannot bundle " + gate.name(), e);
+            }
+            return bundles;
+        });
+    }
+
+    /** Chunks [from, to) of the chosen neurons through {@code ember_sparse_ffn_q4_0}. */
+    private static final class SparseTask implements WorkerPool.RangeTask {
+        MemorySegment bundles;
+        long bundleBytes;
+        MemorySegment ids;
+        int chunk;
+        int count;
+        MemorySegment x;
+        int dim;
+        MemorySegment gate;
+        int act;
+        MemorySegment partials;
+        MemorySegment h;
+
+        @Override
+        public void run(int from, int to) {
+            try {
+                NativeLibrary.sparseFfnQ4_0().invokeExact(bundles, bundleBytes, ids, from, to, chunk, count, x, dim,
+                        gate, act, partials, h);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException("native kernel failed", e);
+            }
+        }
+
+        void clear() {
+            bundles = null;
+            ids = null;
+            x = null;
+            gate = null;
+            partials = null;
+            h = null;
+        }
+    }
+
+    /** out[j] += the chunks' partials, in chunk order, for the columns of blocks [from, to). */
+    private static final class ReduceTask implements WorkerPool.RangeTask {
+        MemorySegment partials;
+        int chunks;
+        int dim;
+        MemorySegment out;
+
+        @Override
+        public void run(int from, int to) {
+            try {
+                NativeLibrary.reducePartials().invokeExact(partials, chunks, dim, from, to, out);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException("native kernel failed", e);
+            }
+        }
+    }
+
     /** Q4_0 and Q8_0 in C (columns split across the pool by blocks); other types go to the other kernels. */
     @Override
     public void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff) {

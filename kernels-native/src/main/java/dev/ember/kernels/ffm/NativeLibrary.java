@@ -23,7 +23,7 @@ final class NativeLibrary {
     /** A path to the library to load instead of the packaged one. */
     static final String PATH_PROPERTY = "ember.native.library";
     /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
-    static final int ABI_VERSION = 3;
+    static final int ABI_VERSION = 4;
 
     /**
      * {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}; for the packed
@@ -43,6 +43,20 @@ final class NativeLibrary {
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
 
+    /** {@code ember_sparse_ffn_q4_0(bundles, bundleBytes, ids, fromChunk, toChunk, chunk, count, x, dim, gate, act, partials, h)}. */
+    private static final FunctionDescriptor SPARSE_FFN = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.ADDRESS);
+
+    /** {@code ember_reduce_partials(partials, chunks, dim, from, to, out)}. */
+    private static final FunctionDescriptor REDUCE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+
+    /** {@code ember_bundle_q4_0(gateR8b, upR8b, downNeuronMajor, rowBytes, neurons, out)}. */
+    private static final FunctionDescriptor BUNDLE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+
     private NativeLibrary() {
     }
 
@@ -57,6 +71,9 @@ final class NativeLibrary {
         static final MethodHandle REPACK_Q4_0_X8;
         static final MethodHandle ROWS_Q4_0_R8B;
         static final MethodHandle REPACK_Q4_0_R8B;
+        static final MethodHandle SPARSE_FFN_Q4_0;
+        static final MethodHandle REDUCE_PARTIALS;
+        static final MethodHandle BUNDLE_Q4_0;
         static final MethodHandle ACCUMULATE_Q4_0;
         static final MethodHandle ACCUMULATE_Q8_0;
 
@@ -69,6 +86,9 @@ final class NativeLibrary {
             MethodHandle q4x8 = null;
             MethodHandle q4r8b = null;
             MethodHandle repackR8b = null;
+            MethodHandle sparseFfn = null;
+            MethodHandle reduce = null;
+            MethodHandle bundle = null;
             MethodHandle acc4 = null;
             MethodHandle acc8 = null;
             MethodHandle repack = null;
@@ -94,6 +114,9 @@ final class NativeLibrary {
                     q4x8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_x8"), ROWS, critical);
                     q4r8b = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_r8b"), ROWS, critical);
                     repackR8b = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8b"), REPACK);
+                    sparseFfn = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q4_0"), SPARSE_FFN, critical);
+                    reduce = linker.downcallHandle(lib.findOrThrow("ember_reduce_partials"), REDUCE, critical);
+                    bundle = linker.downcallHandle(lib.findOrThrow("ember_bundle_q4_0"), BUNDLE);
                     acc4 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q4_0"), ACCUMULATE, critical);
                     acc8 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q8_0"), ACCUMULATE, critical);
                     // not critical: a repack takes a while, and a critical call holds off the GC meanwhile
@@ -113,6 +136,9 @@ final class NativeLibrary {
             REPACK_Q4_0_X8 = repack;
             ROWS_Q4_0_R8B = q4r8b;
             REPACK_Q4_0_R8B = repackR8b;
+            SPARSE_FFN_Q4_0 = sparseFfn;
+            REDUCE_PARTIALS = reduce;
+            BUNDLE_Q4_0 = bundle;
             ACCUMULATE_Q4_0 = acc4;
             ACCUMULATE_Q8_0 = acc8;
         }
@@ -150,6 +176,18 @@ final class NativeLibrary {
     /** {@code ember_repack_q4_0_r8b(w, rowBytes, rows, blocks, out)}: the REPACK descriptor, rows for groups. */
     static MethodHandle repackQ4_0r8b() {
         return Holder.REPACK_Q4_0_R8B;
+    }
+
+    static MethodHandle sparseFfnQ4_0() {
+        return Holder.SPARSE_FFN_Q4_0;
+    }
+
+    static MethodHandle reducePartials() {
+        return Holder.REDUCE_PARTIALS;
+    }
+
+    static MethodHandle bundleQ4_0() {
+        return Holder.BUNDLE_Q4_0;
     }
 
     static MethodHandle accumulateQ4_0() {
