@@ -14,11 +14,30 @@
 #include <string.h>
 #include <immintrin.h>
 #include <math.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 
-#define EMBER_ABI_VERSION 4
+#define EMBER_ABI_VERSION 5
 #define EMBER_AVX2 __attribute__((target("avx2,fma,f16c")))
 
 int ember_abi_version(void) { return EMBER_ABI_VERSION; }
+
+// Memory for the repacked copies of weights, on 2 MiB boundaries and marked for transparent huge pages: the
+// sparse kernels jump between rows, and with 4 KiB pages nearly every chosen row costs a TLB miss (measured:
+// the fused sparse FFN at 30 % of neurons, 4.2 -> 4.6-5.2 GB/s a core). NULL if it cannot be had.
+void *ember_alloc(int64_t bytes) {
+    const size_t huge = (size_t) 2 << 20;
+    const size_t size = ((size_t) bytes + huge - 1) & ~(huge - 1);
+    void *p = aligned_alloc(huge, size);
+    if (p != NULL) {
+        madvise(p, size, MADV_HUGEPAGE); // advice only: without it the memory still works
+    }
+    return p;
+}
+
+void ember_free(void *p) {
+    free(p);
+}
 
 int ember_cpu_supported(void) {
     __builtin_cpu_init();

@@ -261,7 +261,7 @@ public final class NativeKernels extends PooledKernels {
             long rowBytes = gate.rowBytes();
             int neurons = Math.toIntExact(gate.rows());
             int blocks = Checks.cols(gate) / 32;
-            MemorySegment bundles = Arena.ofAuto().allocate(3 * rowBytes * neurons, 64);
+            MemorySegment bundles = NativeLibrary.allocate(3 * rowBytes * neurons);
             try (Arena scratch = Arena.ofConfined()) {
                 MemorySegment g8 = scratch.allocate(rowBytes * neurons, 64);
                 MemorySegment u8 = scratch.allocate(rowBytes * neurons, 64);
@@ -471,7 +471,7 @@ public final class NativeKernels extends PooledKernels {
 
     private static MemorySegment sparsePacked(Tensor w) {
         return SPARSE_PACKED.computeIfAbsent(w.data(), data -> {
-            MemorySegment packed = Arena.ofAuto().allocate(data.byteSize(), 64);
+            MemorySegment packed = NativeLibrary.allocate(data.byteSize());
             try {
                 NativeLibrary.repackQ4_0r8b().invokeExact(data, w.rowBytes(), Math.toIntExact(w.rows()),
                         Checks.cols(w) / 32, packed);
@@ -484,7 +484,7 @@ public final class NativeKernels extends PooledKernels {
 
     private static MemorySegment packed(Tensor w, int groups) {
         return PACKED.computeIfAbsent(w.data(), data -> {
-            MemorySegment packed = Arena.ofAuto().allocate(8L * groups * w.rowBytes(), 64);
+            MemorySegment packed = NativeLibrary.allocate(8L * groups * w.rowBytes());
             try {
                 NativeLibrary.repackQ4_0x8().invokeExact(data, w.rowBytes(), groups, Checks.cols(w) / 32, packed);
             } catch (Throwable e) {

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -23,7 +24,7 @@ final class NativeLibrary {
     /** A path to the library to load instead of the packaged one. */
     static final String PATH_PROPERTY = "ember.native.library";
     /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
-    static final int ABI_VERSION = 4;
+    static final int ABI_VERSION = 5;
 
     /**
      * {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}; for the packed
@@ -71,6 +72,8 @@ final class NativeLibrary {
         static final MethodHandle REPACK_Q4_0_X8;
         static final MethodHandle ROWS_Q4_0_R8B;
         static final MethodHandle REPACK_Q4_0_R8B;
+        static final MethodHandle ALLOC;
+        static final MethodHandle FREE;
         static final MethodHandle SPARSE_FFN_Q4_0;
         static final MethodHandle REDUCE_PARTIALS;
         static final MethodHandle BUNDLE_Q4_0;
@@ -86,6 +89,8 @@ final class NativeLibrary {
             MethodHandle q4x8 = null;
             MethodHandle q4r8b = null;
             MethodHandle repackR8b = null;
+            MethodHandle alloc = null;
+            MethodHandle free = null;
             MethodHandle sparseFfn = null;
             MethodHandle reduce = null;
             MethodHandle bundle = null;
@@ -114,6 +119,9 @@ final class NativeLibrary {
                     q4x8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_x8"), ROWS, critical);
                     q4r8b = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_r8b"), ROWS, critical);
                     repackR8b = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8b"), REPACK);
+                    alloc = linker.downcallHandle(lib.findOrThrow("ember_alloc"),
+                            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+                    free = linker.downcallHandle(lib.findOrThrow("ember_free"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
                     sparseFfn = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q4_0"), SPARSE_FFN, critical);
                     reduce = linker.downcallHandle(lib.findOrThrow("ember_reduce_partials"), REDUCE, critical);
                     bundle = linker.downcallHandle(lib.findOrThrow("ember_bundle_q4_0"), BUNDLE);
@@ -136,6 +144,8 @@ final class NativeLibrary {
             REPACK_Q4_0_X8 = repack;
             ROWS_Q4_0_R8B = q4r8b;
             REPACK_Q4_0_R8B = repackR8b;
+            ALLOC = alloc;
+            FREE = free;
             SPARSE_FFN_Q4_0 = sparseFfn;
             REDUCE_PARTIALS = reduce;
             BUNDLE_Q4_0 = bundle;
@@ -176,6 +186,32 @@ final class NativeLibrary {
     /** {@code ember_repack_q4_0_r8b(w, rowBytes, rows, blocks, out)}: the REPACK descriptor, rows for groups. */
     static MethodHandle repackQ4_0r8b() {
         return Holder.REPACK_Q4_0_R8B;
+    }
+
+    /**
+     * @return {@code bytes} of memory for a repacked weight copy: from {@code ember_alloc} (2 MiB aligned, huge
+     *         pages advised), freed when the segment is unreachable; from an automatic arena if that fails
+     */
+    static MemorySegment allocate(long bytes) {
+        try {
+            MemorySegment p = (MemorySegment) Holder.ALLOC.invokeExact(bytes);
+            if (p.equals(MemorySegment.NULL)) {
+                return Arena.ofAuto().allocate(bytes, 64);
+            }
+            return p.reinterpret(bytes, Arena.ofAuto(), NativeLibrary::free);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("ember_alloc failed", e);
+        }
+    }
+
+    private static void free(MemorySegment p) {
+        try {
+            Holder.FREE.invokeExact(p);
+        } catch (Throwable e) {
+            throw new IllegalStateException("ember_free failed", e);
+        }
     }
 
     static MethodHandle sparseFfnQ4_0() {
