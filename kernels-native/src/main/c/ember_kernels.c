@@ -544,49 +544,16 @@ EMBER_AVX2 static void r8b_prepare(const uint8_t *x, int blocks, uint8_t *act, i
     }
 }
 
-// One r8b row against a prepared activation; prefetches the row at `ahead` (NULL: none) as it goes.
+// One r8b row against a prepared activation; prefetches the row at `ahead` (NULL: none) as it goes. The
+// block sums go into the result one FMA per block in block order (bit-equal to the dense kernels), or with
+// `lanes` into 8 float lanes summed at the end (the fused sparse FFN: within rounding, a third fewer
+// instructions). `lanes` is a constant at each call, so each caller gets its own loop.
 EMBER_AVX2 static inline float r8b_dot(const uint8_t *row, int groups, const uint8_t *act, const int32_t *asum8,
-                                       const float *da, const uint8_t *ahead) {
+                                       const float *da, const uint8_t *ahead, const int lanes) {
     const __m256i low = _mm256_set1_epi8(0x0F);
     const __m256i ones16 = _mm256_set1_epi16(1);
     float acc = 0.0f;
-    for (int g = 0; g < groups; g++) {
-        const uint8_t *o = row + 144 * g;
-        const uint8_t *ag = act + 256 * g;
-        if (ahead) {
-            _mm_prefetch((const char *) ahead + 144 * g, _MM_HINT_T0);
-            _mm_prefetch((const char *) ahead + 144 * g + 64, _MM_HINT_T0);
-            _mm_prefetch((const char *) ahead + 144 * g + 128, _MM_HINT_T0);
-        }
-        __m256i p[8];
-        for (int m = 0; m < 4; m++) {
-            const __m256i wq = _mm256_loadu_si256((const __m256i *) (o + 16 + 32 * m));
-            p[m] = _mm256_maddubs_epi16(_mm256_and_si256(wq, low), _mm256_loadu_si256((const __m256i *) (ag + 32 * m)));
-            p[m + 4] = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(wq, 4), low),
-                                            _mm256_loadu_si256((const __m256i *) (ag + 128 + 32 * m)));
-        }
-        const __m256i s16 = _mm256_add_epi16(_mm256_add_epi16(_mm256_add_epi16(p[0], p[1]), _mm256_add_epi16(p[2], p[3])),
-                                             _mm256_add_epi16(_mm256_add_epi16(p[4], p[5]), _mm256_add_epi16(p[6], p[7])));
-        const __m256i sums = _mm256_sub_epi32(_mm256_madd_epi16(s16, ones16),
-                                              _mm256_loadu_si256((const __m256i *) (asum8 + 8 * g)));
-        float s[8], sc[8];
-        _mm256_storeu_ps(s, _mm256_cvtepi32_ps(sums));
-        _mm256_storeu_ps(sc, _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) o)),
-                                           _mm256_loadu_ps(da + 8 * g)));
-        for (int k = 0; k < 8; k++) {
-            acc = fma_scalar(s[k], sc[k], acc);
-        }
-    }
-    return acc;
-}
-
-// As r8b_dot, but the block sums go into 8 float lanes (one FMA per 8 blocks, lanes summed at the end): the
-// fused sparse FFN's order, within float rounding of the dense result rather than equal to it.
-EMBER_AVX2 static inline float r8b_dot_lanes(const uint8_t *row, int groups, const uint8_t *act, const int32_t *asum8,
-                                             const float *da, const uint8_t *ahead) {
-    const __m256i low = _mm256_set1_epi8(0x0F);
-    const __m256i ones16 = _mm256_set1_epi16(1);
-    __m256 acc = _mm256_setzero_ps();
+    __m256 accv = _mm256_setzero_ps();
     for (int g = 0; g < groups; g++) {
         const uint8_t *o = row + 144 * g;
         const uint8_t *ag = act + 256 * g;
@@ -608,9 +575,18 @@ EMBER_AVX2 static inline float r8b_dot_lanes(const uint8_t *row, int groups, con
                                               _mm256_loadu_si256((const __m256i *) (asum8 + 8 * g)));
         const __m256 scales = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) o)),
                                             _mm256_loadu_ps(da + 8 * g));
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scales, acc);
+        if (lanes) {
+            accv = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scales, accv);
+        } else {
+            float s[8], sc[8];
+            _mm256_storeu_ps(s, _mm256_cvtepi32_ps(sums));
+            _mm256_storeu_ps(sc, scales);
+            for (int k = 0; k < 8; k++) {
+                acc = fma_scalar(s[k], sc[k], acc);
+            }
+        }
     }
-    return sum_lanes(acc);
+    return lanes ? sum_lanes(accv) : acc;
 }
 
 EMBER_AVX2 void ember_rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from,
@@ -628,7 +604,7 @@ EMBER_AVX2 void ember_rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, co
             // the row four chosen rows ahead, a few lines per group: a burst of a whole row's prefetches at
             // once overflows the miss buffers (measured: 2.2 GB/s at 30 % of the rows, 4.3-4.8 spread out)
             const uint8_t *ahead = ids && i + 4 < to ? packed + (int64_t) ids[i + 4] * row_bytes : NULL;
-            y[t * y_stride + i] = r8b_dot(row, groups, act, asum8, da, ahead);
+            y[t * y_stride + i] = r8b_dot(row, groups, act, asum8, da, ahead, 0);
         }
     }
 }
@@ -686,9 +662,8 @@ EMBER_AVX2 void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_byt
                 const int32_t k = i + q;
                 nb[q] = bundles + (int64_t) ids[k] * bundle_bytes;
                 const uint8_t *ahead = k + 3 < end ? bundles + (int64_t) ids[k + 3] * bundle_bytes : NULL;
-                const float g = gate ? gate[k] : r8b_dot_lanes(nb[q], groups, act, asum8, da, ahead);
-                const float u = r8b_dot_lanes(nb[q] + row_bytes, groups, act, asum8, da,
-                                              ahead ? ahead + row_bytes : NULL);
+                const float g = gate ? gate[k] : r8b_dot(nb[q], groups, act, asum8, da, ahead, 1);
+                const float u = r8b_dot(nb[q] + row_bytes, groups, act, asum8, da, ahead ? ahead + row_bytes : NULL, 1);
                 h[q] = activate(act_kind, g) * u;
                 h_out[k] = h[q];
                 if (ahead) {
