@@ -1,10 +1,12 @@
 package dev.ember.sparsity;
 
 import dev.ember.kernel.Activation;
+import dev.ember.sparsity.calibrate.ChessThresholds;
 
 /**
- * CHESS channel thresholds (CATS when every channel of a layer shares one): neuron i runs when
- * |act(gate_i)| >= tau_i, the thresholds calibrated offline ({@code ember calibrate --method chess}).
+ * CHESS channel thresholds (CATS when every channel of a layer shares one): neuron i runs unless
+ * {@link ChessThresholds#skips} (|act(gate_i)| < tau_i, or exactly zero), the thresholds calibrated offline
+ * ({@code ember calibrate --method chess}).
  */
 final class ChessSelector implements NeuronSelector {
     private final float[][] tau;
@@ -25,7 +27,7 @@ final class ChessSelector implements NeuronSelector {
         float[] t = tau[layer];
         int count = 0;
         for (int i = 0; i < gate.length; i++) {
-            if (Math.abs(Activations.apply(activation, gate[i])) >= t[i]) {
+            if (!ChessThresholds.skips(Activations.apply(activation, gate[i]), t[i])) {
                 ids[count++] = i;
             }
         }

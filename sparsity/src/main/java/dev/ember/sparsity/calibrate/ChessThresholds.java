@@ -103,10 +103,20 @@ public final class ChessThresholds {
      * @param gate    {@code tokens×neurons} values of {@code act(gate)}, row-major
      * @param tokens  tokens (&ge; 1)
      * @param neurons channels (&ge; 1)
-     * @return the share of (token, channel) pairs with {@code |g| < tau}: the sparsity these
-     *         thresholds achieve on that data
+     * @return the share of (token, channel) pairs {@link #skips} skips: the sparsity these thresholds
+     *         achieve on that data
      * @throws IllegalArgumentException naming the problem for a bad size or length
      */
+    /**
+     * @return whether a channel with activation {@code g} and threshold {@code tau} is skipped: when
+     *         {@code |g| < tau}, and always when {@code g} is exactly zero. A zero adds nothing, so skipping it
+     *         is free; on a ReLU model most activations are zero, more than any target share, and the
+     *         quantile (so every tau) is 0, which {@code |g| < tau} alone would turn into skipping nothing.
+     */
+    public static boolean skips(float g, float tau) {
+        return g == 0f || Math.abs(g) < tau;
+    }
+
     public static double achievedSparsity(float[] tau, float[] gate, int tokens, int neurons) {
         checkSizes(gate, tokens, neurons);
         if (tau == null || tau.length != neurons) {
@@ -116,7 +126,7 @@ public final class ChessThresholds {
         long skipped = 0;
         for (int t = 0, k = 0; t < tokens; t++) {
             for (int i = 0; i < neurons; i++, k++) {
-                if (Math.abs(gate[k]) < tau[i]) {
+                if (skips(gate[k], tau[i])) {
                     skipped++;
                 }
             }

@@ -68,13 +68,28 @@ class ChessThresholdsTest {
     }
 
     @Test
-    void zeroSparsitySkipsNothingNotEvenZeroVarianceChannels() {
+    void zeroSparsitySkipsOnlyExactZeros() {
         float[] e = {1f, 0f, 4f};
         float[] gate = {0f, 7f, 0f, 0f, -9f, 0f};
         float[] tau = ChessThresholds.compute(e, gate, 2, 3, 0);
         assertArrayEquals(new float[] {0f, 0f, 0f}, tau);
         assertEquals(0.0, ChessThresholds.theta(e, gate, 2, 3, 0));
-        assertEquals(0.0, ChessThresholds.achievedSparsity(tau, gate, 2, 3));
+        // nothing is under a zero threshold, but the four exact zeros add nothing and are skipped
+        assertEquals(4.0 / 6, ChessThresholds.achievedSparsity(tau, gate, 2, 3));
+    }
+
+    @Test
+    void onAReluLayerTheZerosAreSkippedEvenWhenTheyOutnumberTheTarget() {
+        // 3 tokens x 4 channels, 8 of 12 activations exactly zero (relu), target 0.5: theta is 0, so is every tau,
+        // and |g| < 0 alone would skip nothing
+        float[] e = {1f, 1f, 1f, 1f};
+        float[] gate = {0f, 0f, 2f, 0f, 0f, 3f, 0f, 0f, 1f, 0f, 0f, 4f};
+        float[] tau = ChessThresholds.compute(e, gate, 3, 4, 0.5);
+        assertArrayEquals(new float[] {0f, 0f, 0f, 0f}, tau);
+        assertEquals(8.0 / 12, ChessThresholds.achievedSparsity(tau, gate, 3, 4));
+        assertTrue(ChessThresholds.skips(0f, 0f));
+        assertTrue(ChessThresholds.skips(-0.4f, 0.5f));
+        assertTrue(!ChessThresholds.skips(0.5f, 0.5f));
     }
 
     @ParameterizedTest(name = "s = {0}")
