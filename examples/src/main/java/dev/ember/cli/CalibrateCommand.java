@@ -49,8 +49,8 @@ final class CalibrateCommand implements Callable<Integer> {
     Double targetSparsity;
 
     @Option(names = "--ppl-budget", paramLabel = "P",
-            description = "chess: pick the largest sparsity (0.10..0.95 by 0.05) whose perplexity on the text "
-                    + "rises at most P percent over dense")
+            description = "pick what the perplexity on the text allows, at most P percent over dense: chess, the "
+                    + "largest sparsity (0.10..0.95 by 0.05); predictor, the lowest recall target (0.999..0.5)")
     Double pplBudget;
 
     @Option(names = "--rank", paramLabel = "R", defaultValue = "128", description = "predictor rank (default: ${DEFAULT-VALUE})")

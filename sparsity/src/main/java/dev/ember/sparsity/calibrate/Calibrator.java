@@ -45,7 +45,9 @@ public final class Calibrator {
     /**
      * @param method          "chess" or "predictor"
      * @param targetSparsity  the share to skip, in (0, 1), or NaN
-     * @param pplBudget       percent perplexity rise allowed (chess), or NaN; not both with targetSparsity
+     * @param pplBudget       percent perplexity rise allowed, or NaN; not both with targetSparsity. chess: the
+     *                        largest sparsity on a grid within it; predictor: the lowest recall target on
+     *                        {@link #RECALL_GRID} (so the most neurons skipped) within it
      * @param rank            predictor rank
      * @param epochs          predictor training epochs
      * @param maxTokens       calibration tokens recorded at most
@@ -65,9 +67,6 @@ public final class Calibrator {
             }
             if (!Double.isNaN(pplBudget) && !(pplBudget >= 0)) {
                 throw new EmberException("perplexity budget must be >= 0 (percent), got " + pplBudget);
-            }
-            if (!Double.isNaN(pplBudget) && !"chess".equals(method)) {
-                throw new EmberException("a perplexity budget is supported for method chess only");
             }
             if ("chess".equals(method) && Double.isNaN(targetSparsity) && Double.isNaN(pplBudget)) {
                 throw new EmberException("method chess needs a target sparsity or a perplexity budget");
@@ -154,7 +153,7 @@ public final class Calibrator {
         if (!predictor) {
             return chess(model, tokens, rec, hash, o, out, l);
         }
-        return predictor(rec, hash, o, out, l);
+        return predictor(model, tokens, rec, hash, o, out, l);
     }
 
     private static Summary chess(Model model, int[] tokens, ActivationRecorder.Recording rec, String hash,
@@ -163,11 +162,7 @@ public final class Calibrator {
         double dense = Double.NaN;
         double sparse = Double.NaN;
         if (Double.isNaN(s)) {
-            int[] pplTokens = java.util.Arrays.copyOf(tokens, Math.min(tokens.length, Math.max(o.maxTokens(), 2 * o.ctx())));
-            if (pplTokens.length < 2 * o.ctx()) {
-                throw new EmberException("the calibration text is " + tokens.length + " tokens; a perplexity budget "
-                        + "with a context of " + o.ctx() + " needs at least " + 2 * o.ctx());
-            }
+            int[] pplTokens = budgetTokens(tokens, o);
             l.stage("dense perplexity", 1);
             dense = perplexity(model, pplTokens, o.ctx(), SessionOptions.DENSE);
             l.step(1);
@@ -239,59 +234,156 @@ public final class Calibrator {
         return achieved;
     }
 
-    private static Summary predictor(ActivationRecorder.Recording rec, String hash, Options o, Path out,
-                                     Listener l) {
+    /** Recall targets the predictor's perplexity budget searches, from the safest down. */
+    static final double[] RECALL_GRID = {0.999, 0.995, 0.99, 0.98, 0.97, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5};
+
+    /** The trained predictors of every layer, with the data their thresholds are tuned on. */
+    private record Predictors(LowRankPredictor[] predictors, boolean[][] labels, double labelSparsity,
+                              boolean relu) {
+    }
+
+    private static Summary predictor(Model model, int[] tokens, ActivationRecorder.Recording rec, String hash,
+                                     Options o, Path out, Listener l) {
+        Predictors ps = train(rec, o, l);
+        double recall = RECALL;
+        double dense = Double.NaN;
+        double sparse = Double.NaN;
+        if (!Double.isNaN(o.pplBudget())) {
+            int[] pplTokens = budgetTokens(tokens, o);
+            l.stage("dense perplexity", 1);
+            dense = perplexity(model, pplTokens, o.ctx(), SessionOptions.DENSE);
+            l.step(1);
+            l.message(String.format(Locale.ROOT, "dense perplexity %.4f", dense));
+            double limit = dense * (1 + o.pplBudget() / 100);
+            Path tmp = tempProfile(out);
+            try {
+                int lo = -1; // lowest-recall grid index known to fit
+                int hi = RECALL_GRID.length;
+                l.stage("search", Integer.toBinaryString(RECALL_GRID.length).length());
+                int steps = 0;
+                while (hi - lo > 1) {
+                    int mid = (lo + hi) >>> 1;
+                    Metrics m = writePredictor(ps, rec, hash, RECALL_GRID[mid], tmp, Double.NaN, Double.NaN);
+                    double ppl = perplexity(model, pplTokens, o.ctx(), "predictor:" + tmp);
+                    l.step(++steps);
+                    l.message(String.format(Locale.ROOT, "recall %.3f (sparsity %.3f): perplexity %.4f (%+.2f%%)",
+                            RECALL_GRID[mid], mean(m.achieved()), ppl, 100 * (ppl / dense - 1)));
+                    if (ppl <= limit) {
+                        lo = mid;
+                        sparse = ppl;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                if (lo < 0) {
+                    throw new EmberException(String.format(Locale.ROOT, "no recall target down to %.3f keeps the "
+                            + "perplexity within %s%% of dense (%.4f)", RECALL_GRID[0], o.pplBudget(), dense));
+                }
+                recall = RECALL_GRID[lo];
+            } finally {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a temp file left behind is harmless
+                }
+            }
+        }
+        Metrics m = writePredictor(ps, rec, hash, recall, out, dense, sparse);
+        for (int layer = 0; layer < rec.layers(); layer++) {
+            l.message(String.format(Locale.ROOT, "layer %d: recall %.4f, precision %.4f, predicted sparsity %.3f",
+                    layer, m.recall()[layer], m.precision()[layer], m.achieved()[layer]));
+        }
+        return new Summary("predictor", ps.relu() ? Double.NaN : ps.labelSparsity(), m.achieved(), dense, sparse,
+                m.recall(), m.precision(), rec.tokens());
+    }
+
+    private static double mean(double[] v) {
+        return java.util.Arrays.stream(v).average().orElse(0);
+    }
+
+    /** Trains every layer's predictor on the recording (labels: act > 0 for ReLU, else CHESS's at a sparsity). */
+    private static Predictors train(ActivationRecorder.Recording rec, Options o, Listener l) {
         int n = rec.tokens();
         int ffn = rec.ffn();
         int dim = rec.dim();
         boolean relu = rec.activation() == Activation.RELU;
         double s = Double.isNaN(o.targetSparsity()) ? DEFAULT_PREDICTOR_SPARSITY : o.targetSparsity();
         PredictorTrainer.Options training = PredictorTrainer.Options.defaults().withRank(o.rank()).withEpochs(o.epochs());
-        SparsityProfile.Builder b = SparsityProfile.builder("predictor", hash, rec.layers())
-                .param("rank", Integer.toString(o.rank()))
-                .param("labels", relu ? "relu" : "chess")
-                .param("recall_target", Double.toString(RECALL))
-                .param("calibration_tokens", Integer.toString(n));
-        if (!relu) {
-            b.param("target_sparsity", Double.toString(s));
-        }
-        double[] achieved = new double[rec.layers()];
-        double[] recall = new double[rec.layers()];
-        double[] precision = new double[rec.layers()];
+        LowRankPredictor[] predictors = new LowRankPredictor[rec.layers()];
+        boolean[][] labels = new boolean[rec.layers()][];
         l.stage("train", (long) rec.layers() * o.epochs());
         for (int layer = 0; layer < rec.layers(); layer++) {
             float[] gate = rec.gate()[layer];
-            boolean[] labels = new boolean[n * ffn];
+            boolean[] lab = new boolean[n * ffn];
             if (relu) {
-                for (int k = 0; k < labels.length; k++) {
-                    labels[k] = gate[k] > 0;
+                for (int k = 0; k < lab.length; k++) {
+                    lab[k] = gate[k] > 0;
                 }
             } else {
                 float[] tau = ChessThresholds.compute(rec.meanUpSquared()[layer], gate, n, ffn, s);
                 for (int t = 0, k = 0; t < n; t++) {
                     for (int i = 0; i < ffn; i++, k++) {
-                        labels[k] = !(Math.abs(gate[k]) < tau[i]);
+                        lab[k] = !ChessThresholds.skips(gate[k], tau[i]);
                     }
                 }
             }
             final int base = layer * o.epochs();
-            PredictorTrainer.Result r = PredictorTrainer.train(rec.x()[layer], n, dim, labels, ffn, training,
-                    (loss, epoch) -> l.step(base + epoch));
-            LowRankPredictor p = r.predictor();
-            float threshold = PredictorTrainer.thresholdForRecall(p, rec.x()[layer], n, labels, RECALL);
-            PredictorTrainer.Metrics m = PredictorTrainer.evaluate(p, rec.x()[layer], n, labels, threshold);
-            recall[layer] = m.recall();
-            precision[layer] = m.precision();
-            achieved[layer] = 1 - m.predictedActiveShare();
-            l.message(String.format(Locale.ROOT, "layer %d: recall %.4f, precision %.4f, predicted sparsity %.3f",
-                    layer, m.recall(), m.precision(), achieved[layer]));
+            predictors[layer] = PredictorTrainer.train(rec.x()[layer], n, dim, lab, ffn, training,
+                    (loss, epoch) -> l.step(base + epoch)).predictor();
+            labels[layer] = lab;
+        }
+        return new Predictors(predictors, labels, s, relu);
+    }
+
+    /** Per layer: recall, precision and predicted-inactive share on the calibration tokens. */
+    private record Metrics(double[] recall, double[] precision, double[] achieved) {
+    }
+
+    /** Thresholds for a recall target on every layer, written with the predictors to out. */
+    private static Metrics writePredictor(Predictors ps, ActivationRecorder.Recording rec, String hash, double recall,
+                                          Path out, double dense, double sparse) {
+        int n = rec.tokens();
+        int ffn = rec.ffn();
+        int dim = rec.dim();
+        SparsityProfile.Builder b = SparsityProfile.builder("predictor", hash, rec.layers())
+                .param("rank", Integer.toString(ps.predictors()[0].rank()))
+                .param("labels", ps.relu() ? "relu" : "chess")
+                .param("recall_target", Double.toString(recall))
+                .param("calibration_tokens", Integer.toString(n));
+        if (!ps.relu()) {
+            b.param("target_sparsity", Double.toString(ps.labelSparsity()));
+        }
+        if (!Double.isNaN(dense)) {
+            b.param("dense_ppl", Double.toString(dense));
+        }
+        if (!Double.isNaN(sparse)) {
+            b.param("sparse_ppl", Double.toString(sparse));
+        }
+        Metrics metrics = new Metrics(new double[rec.layers()], new double[rec.layers()], new double[rec.layers()]);
+        for (int layer = 0; layer < rec.layers(); layer++) {
+            LowRankPredictor p = ps.predictors()[layer];
+            float threshold = PredictorTrainer.thresholdForRecall(p, rec.x()[layer], n, ps.labels()[layer], recall);
+            PredictorTrainer.Metrics m = PredictorTrainer.evaluate(p, rec.x()[layer], n, ps.labels()[layer], threshold);
+            metrics.recall()[layer] = m.recall();
+            metrics.precision()[layer] = m.precision();
+            metrics.achieved()[layer] = 1 - m.predictedActiveShare();
             b.floats("blk." + layer + ".pred_a", p.a(), p.rank(), dim);
             b.floats("blk." + layer + ".pred_b", p.b(), ffn, p.rank());
             b.floats("blk." + layer + ".pred_bias", p.bias(), ffn);
             b.floats("blk." + layer + ".pred_threshold", new float[] {threshold}, 1);
         }
         b.write(out);
-        return new Summary("predictor", relu ? Double.NaN : s, achieved, Double.NaN, Double.NaN, recall, precision, n);
+        return metrics;
+    }
+
+    /** The calibration tokens a perplexity budget is measured on (at least two chunks). */
+    private static int[] budgetTokens(int[] tokens, Options o) {
+        int[] pplTokens = java.util.Arrays.copyOf(tokens, Math.min(tokens.length, Math.max(o.maxTokens(), 2 * o.ctx())));
+        if (pplTokens.length < 2 * o.ctx()) {
+            throw new EmberException("the calibration text is " + tokens.length + " tokens; a perplexity budget "
+                    + "with a context of " + o.ctx() + " needs at least " + 2 * o.ctx());
+        }
+        return pplTokens;
     }
 
     private static Path tempProfile(Path out) {
