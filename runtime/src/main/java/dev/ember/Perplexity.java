@@ -36,9 +36,12 @@ public final class Perplexity {
      * @param sparsity      the session's sparsity spec ("none" = dense)
      * @param layerSparsity with a sparsity spec, per layer the share of FFN neurons skipped over every token the
      *                      sparse FFN ran (CoreInfer: the scored ones; its prompts run dense); empty when dense
+     * @param layerRecall   with a predictor, per layer the share of the neurons its labels call active that it
+     *                      chose (measured on the dense gate); NaN per layer for methods without labels; empty
+     *                      when dense
      */
     public record Result(double perplexity, double standardError, int chunks, int tokensScored, int textTokens,
-                         double seconds, String sparsity, double[] layerSparsity) {
+                         double seconds, String sparsity, double[] layerSparsity, double[] layerRecall) {
     }
 
     /** Floats of logits one batch may hold: 64 MB. */
@@ -114,6 +117,9 @@ public final class Perplexity {
         Session session = model.newSession(SessionOptions.builder().contextLength(n).maxBatch(maxBatch)
                 .sparsity(sparsity).build());
         boolean sparse = session.sparsityStats() != null;
+        if (sparse) {
+            session.sparsityStats().measureRecall(true); // a quality run: the dense gate's cost is fine here
+        }
         int batch = session.maxBatch();
         int[] chunk = new int[n];
         double nll = 0;
@@ -147,14 +153,18 @@ public final class Perplexity {
         double variance = nll2 / count - mean * mean;
         double stderr = variance > 0 && count > 1 ? Math.sqrt(variance / (count - 1)) * ppl : 0;
         double[] layerSparsity = new double[0];
+        double[] layerRecall = new double[0];
         if (sparse) {
-            layerSparsity = new double[session.sparsityStats().layers()];
-            for (int l = 0; l < layerSparsity.length; l++) {
+            int layers = session.sparsityStats().layers();
+            layerSparsity = new double[layers];
+            layerRecall = new double[layers];
+            for (int l = 0; l < layers; l++) {
                 layerSparsity[l] = session.sparsityStats().sparsity(l);
+                layerRecall[l] = session.sparsityStats().recall(l);
             }
         }
         return new Result(ppl, stderr, chunks, count, tokens.length, (System.nanoTime() - t0) / 1e9,
-                session.options().sparsity(), layerSparsity);
+                session.options().sparsity(), layerSparsity, layerRecall);
     }
 
     /** @return log p(token) under the softmax of {@code logits[off .. off+n)}, summed in double */

@@ -86,6 +86,9 @@ final class PerplexityCommand implements Callable<Integer> {
                     root.put("ppl_increase_percent", 100 * (r.perplexity() / dense.perplexity() - 1));
                     root.put("sparsity_achieved", java.util.Arrays.stream(r.layerSparsity()).average().orElse(0));
                     root.put("layer_sparsity", r.layerSparsity());
+                    if (java.util.Arrays.stream(r.layerRecall()).noneMatch(Double::isNaN)) {
+                        root.put("layer_recall", r.layerRecall());
+                    }
                 }
                 out.println(Json.write(root));
             } else {
@@ -100,6 +103,14 @@ final class PerplexityCommand implements Callable<Integer> {
                     out.printf(Locale.ROOT, "sparsity %s: PPL %+.2f %% vs dense %.4f; FFN neurons skipped per layer:%s%n",
                             engine.sparsity.strip(), 100 * (r.perplexity() / dense.perplexity() - 1), dense.perplexity(),
                             layers);
+                    if (java.util.Arrays.stream(r.layerRecall()).noneMatch(Double::isNaN)) {
+                        StringBuilder recall = new StringBuilder();
+                        for (double v : r.layerRecall()) {
+                            recall.append(String.format(Locale.ROOT, " %.3f", v));
+                        }
+                        out.printf(Locale.ROOT, "predictor recall per layer (of the neurons its labels call active):%s%n",
+                                recall);
+                    }
                 }
             }
         }

@@ -17,11 +17,41 @@ public final class SparsityStats {
     private final long[] active;
     private final long[] total;
     private final long[] nanos = new long[Phase.values().length];
+    private final long[] labelled;
+    private final long[] recalled;
+    private boolean measuringRecall;
 
     /** @param layers the model's layers */
     public SparsityStats(int layers) {
         this.active = new long[layers];
         this.total = new long[layers];
+        this.labelled = new long[layers];
+        this.recalled = new long[layers];
+    }
+
+    /**
+     * Asks a predictor-driven FFN to also find, per token, which neurons a dense FFN would have counted active
+     * (it computes the dense gate for that, so only quality runs such as perplexity should ask), and to count
+     * how many of those it chose: {@link #recall(int)}.
+     */
+    public void measureRecall(boolean on) {
+        measuringRecall = on;
+    }
+
+    /** @return whether {@link #measureRecall} is on */
+    public boolean measuringRecall() {
+        return measuringRecall;
+    }
+
+    /** Counts one token of one layer: of {@code labelled} truly active neurons, {@code recalled} were chosen. */
+    public void countRecall(int layer, int recalled, int labelled) {
+        this.recalled[layer] += recalled;
+        this.labelled[layer] += labelled;
+    }
+
+    /** @return the share of truly active neurons that were chosen, or NaN when recall was not measured */
+    public double recall(int layer) {
+        return labelled[layer] == 0 ? Double.NaN : (double) recalled[layer] / labelled[layer];
     }
 
     /** Counts one token of one layer: {@code active} of {@code neurons} neurons ran. */
@@ -66,5 +96,7 @@ public final class SparsityStats {
         java.util.Arrays.fill(active, 0);
         java.util.Arrays.fill(total, 0);
         java.util.Arrays.fill(nanos, 0);
+        java.util.Arrays.fill(labelled, 0);
+        java.util.Arrays.fill(recalled, 0);
     }
 }

@@ -18,4 +18,14 @@ public interface NeuronSelector {
      * @param ids   room for every neuron's id
      */
     int select(int layer, float[] x, int xOff, float[] gate, int[] ids);
+
+    /** @return true when {@link #active} knows which neurons truly matter (a predictor's labels), for recall */
+    default boolean knowsTruth() {
+        return false;
+    }
+
+    /** @return whether a neuron with this pre-activation gate counts as active by the labels it was trained on */
+    default boolean active(int layer, int neuron, float gate) {
+        return true;
+    }
 }

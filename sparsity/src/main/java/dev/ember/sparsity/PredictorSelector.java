@@ -1,5 +1,8 @@
 package dev.ember.sparsity;
 
+import dev.ember.kernel.Activation;
+import dev.ember.sparsity.calibrate.ChessThresholds;
+
 /**
  * A trained low-rank predictor (Deja Vu / PowerInfer) per layer: neuron i runs when its score clears the
  * layer's threshold, tuned at calibration for recall. The gate of an idle neuron is never computed.
@@ -7,10 +10,25 @@ package dev.ember.sparsity;
 final class PredictorSelector implements NeuronSelector {
     private final LowRankScorer scorer;
     private final float[] threshold;
+    private final float[][] labelTau; // the CHESS thresholds its labels came from; null: act > 0 (ReLU models)
+    private final Activation activation;
 
-    PredictorSelector(LowRankScorer scorer, float[] threshold) {
+    PredictorSelector(LowRankScorer scorer, float[] threshold, float[][] labelTau, Activation activation) {
         this.scorer = scorer;
         this.threshold = threshold;
+        this.labelTau = labelTau;
+        this.activation = activation;
+    }
+
+    @Override
+    public boolean knowsTruth() {
+        return true;
+    }
+
+    @Override
+    public boolean active(int layer, int neuron, float gate) {
+        float a = Activations.apply(activation, gate);
+        return labelTau == null ? a > 0f : !ChessThresholds.skips(a, labelTau[layer][neuron]);
     }
 
     @Override

@@ -69,6 +69,9 @@ public final class SparseFeedForward implements FeedForward {
             }
             int count = selector.select(layer, x, xOff, selector.needsGate() ? gateAll : null, ids);
             stats.count(layer, count, ffn);
+            if (stats.measuringRecall() && selector.knowsTruth()) {
+                recall(layer, w, x, xOff, count);
+            }
             long t1 = System.nanoTime();
             if (selector.needsGate()) {
                 for (int k = 0; k < count; k++) {
@@ -81,6 +84,27 @@ public final class SparseFeedForward implements FeedForward {
             stats.time(SparsityStats.Phase.SELECT, t1 - t0);
             stats.time(SparsityStats.Phase.FFN, t3 - t1);
         }
+    }
+
+    /** Counts, against the selector's labels on the dense gate, how many truly active neurons were chosen. */
+    private void recall(int layer, LayerWeights w, float[] x, int xOff, int count) {
+        if (!selector.needsGate()) {
+            kernels.matvec(w.ffnGate(), x, xOff, gateAll, 0);
+        }
+        int labelled = 0;
+        int recalled = 0;
+        for (int i = 0, k = 0; i < ffn; i++) {
+            while (k < count && ids[k] < i) {
+                k++;
+            }
+            if (selector.active(layer, i, gateAll[i])) {
+                labelled++;
+                if (k < count && ids[k] == i) {
+                    recalled++;
+                }
+            }
+        }
+        stats.countRecall(layer, recalled, labelled);
     }
 
     @Override

@@ -79,7 +79,14 @@ public final class SparseMethods implements SparsityProvider {
                     Tensor[] b = new Tensor[layers];
                     float[][] bias = new float[layers][];
                     float[] threshold = new float[layers];
+                    boolean reluLabels = p.param("labels", "relu").equals("relu");
+                    float[][] labelTau = reluLabels ? null : new float[layers][];
                     for (int l = 0; l < layers; l++) {
+                        if (!reluLabels && p.has("blk." + l + ".pred_label_tau")) {
+                            labelTau[l] = p.floats("blk." + l + ".pred_label_tau");
+                        } else if (!reluLabels) {
+                            labelTau[l] = new float[ffn]; // an older profile: recall against act != 0
+                        }
                         float[] al = p.floats("blk." + l + ".pred_a"); // dim x rank, row-major
                         float[] bl = p.floats("blk." + l + ".pred_b"); // rank x ffn, row-major
                         int rank = al.length / dim;
@@ -89,7 +96,8 @@ public final class SparseMethods implements SparsityProvider {
                         threshold[l] = p.floats("blk." + l + ".pred_threshold")[0];
                     }
                     yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels,
-                            new PredictorSelector(new LowRankScorer(kernels, a, b, bias), threshold), down);
+                            new PredictorSelector(new LowRankScorer(kernels, a, b, bias), threshold, labelTau, act),
+                            down);
                 }
             }
             default -> throw new IllegalArgumentException("unknown sparsity method '" + spec.method() + "'");

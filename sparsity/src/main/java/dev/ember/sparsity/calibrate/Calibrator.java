@@ -59,7 +59,8 @@ public final class Calibrator {
             if (!"chess".equals(method) && !"predictor".equals(method)) {
                 throw new EmberException("unknown calibration method '" + method + "' (supported: chess, predictor)");
             }
-            if (!Double.isNaN(targetSparsity) && !Double.isNaN(pplBudget)) {
+            if ("chess".equals(method) && !Double.isNaN(targetSparsity) && !Double.isNaN(pplBudget)) {
+                // (for the predictor the target sparsity sets its labels and the budget its recall: both make sense)
                 throw new EmberException("give either a target sparsity or a perplexity budget, not both");
             }
             if (!Double.isNaN(targetSparsity) && !(targetSparsity > 0 && targetSparsity < 1)) {
@@ -238,8 +239,8 @@ public final class Calibrator {
     static final double[] RECALL_GRID = {0.999, 0.995, 0.99, 0.98, 0.97, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5};
 
     /** The trained predictors of every layer, with the data their thresholds are tuned on. */
-    private record Predictors(LowRankPredictor[] predictors, boolean[][] labels, double labelSparsity,
-                              boolean relu) {
+    private record Predictors(LowRankPredictor[] predictors, boolean[][] labels, float[][] labelTau,
+                              double labelSparsity, boolean relu) {
     }
 
     private static Summary predictor(Model model, int[] tokens, ActivationRecorder.Recording rec, String hash,
@@ -311,6 +312,7 @@ public final class Calibrator {
         PredictorTrainer.Options training = PredictorTrainer.Options.defaults().withRank(o.rank()).withEpochs(o.epochs());
         LowRankPredictor[] predictors = new LowRankPredictor[rec.layers()];
         boolean[][] labels = new boolean[rec.layers()][];
+        float[][] labelTau = relu ? null : new float[rec.layers()][];
         l.stage("train", (long) rec.layers() * o.epochs());
         for (int layer = 0; layer < rec.layers(); layer++) {
             float[] gate = rec.gate()[layer];
@@ -321,6 +323,7 @@ public final class Calibrator {
                 }
             } else {
                 float[] tau = ChessThresholds.compute(rec.meanUpSquared()[layer], gate, n, ffn, s);
+                labelTau[layer] = tau;
                 for (int t = 0, k = 0; t < n; t++) {
                     for (int i = 0; i < ffn; i++, k++) {
                         lab[k] = !ChessThresholds.skips(gate[k], tau[i]);
@@ -332,7 +335,7 @@ public final class Calibrator {
                     (loss, epoch) -> l.step(base + epoch)).predictor();
             labels[layer] = lab;
         }
-        return new Predictors(predictors, labels, s, relu);
+        return new Predictors(predictors, labels, labelTau, s, relu);
     }
 
     /** Per layer: recall, precision and predicted-inactive share on the calibration tokens. */
@@ -371,6 +374,9 @@ public final class Calibrator {
             b.floats("blk." + layer + ".pred_b", p.b(), ffn, p.rank());
             b.floats("blk." + layer + ".pred_bias", p.bias(), ffn);
             b.floats("blk." + layer + ".pred_threshold", new float[] {threshold}, 1);
+            if (!ps.relu()) { // the labels' rule, so a run can measure its recall against them
+                b.floats("blk." + layer + ".pred_label_tau", ps.labelTau()[layer], ffn);
+            }
         }
         b.write(out);
         return metrics;

@@ -3,6 +3,7 @@ package dev.ember.sparsity.calibrate;
 import dev.ember.EmberException;
 import dev.ember.GenerationRequest;
 import dev.ember.Model;
+import dev.ember.Perplexity;
 import dev.ember.Session;
 import dev.ember.SessionOptions;
 import dev.ember.SharedData;
@@ -125,6 +126,13 @@ class CalibratorTest {
                     .sparsity("predictor:" + out).build());
             session.generate(GenerationRequest.builder().prompt("Once upon a time").maxTokens(16).build());
             assertNotNull(session.sparsityStats());
+            // a quality run measures the predictor's recall against its labels (act > 0) on the dense gate
+            Perplexity.Result r = Perplexity.compute(model, text(4000), 64, "predictor:" + out, null);
+            for (double recall : r.layerRecall()) {
+                assertTrue(recall >= 0.8 && recall <= 1.0, "recall " + java.util.Arrays.toString(r.layerRecall()));
+            }
+            Perplexity.Result relu = Perplexity.compute(model, text(4000), 64, "relu", null);
+            assertTrue(Double.isNaN(relu.layerRecall()[0]), "relu has no labels to recall");
         }
     }
 
