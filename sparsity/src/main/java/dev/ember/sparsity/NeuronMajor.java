@@ -25,6 +25,8 @@ import java.util.WeakHashMap;
  */
 public final class NeuronMajor {
     private static final Map<MemorySegment, NeuronMajor> CACHE = Collections.synchronizedMap(new WeakHashMap<>());
+    /** Neurons transposed at a time: each original row is read 16 floats (a cache line) at a time. */
+    private static final int TILE = 16;
 
     private final Tensor tensor;
     private final double relativeError;
@@ -34,9 +36,18 @@ public final class NeuronMajor {
         this.relativeError = relativeError;
     }
 
-    /** @return the neuron-major copy of {@code down} (ffn columns, dim rows), made once per tensor */
+    /**
+     * @return the neuron-major copy of {@code down} (ffn columns, dim rows), made once per tensor. Safe to call
+     *         from several threads (layers are built in parallel); two racing callers may both build, one wins.
+     */
     public static NeuronMajor of(Tensor down) {
-        return CACHE.computeIfAbsent(down.data(), d -> build(down));
+        NeuronMajor made = CACHE.get(down.data());
+        if (made == null) {
+            made = build(down); // outside the map's lock, so layers build in parallel
+            NeuronMajor raced = CACHE.putIfAbsent(down.data(), made);
+            made = raced != null ? raced : made;
+        }
+        return made;
     }
 
     /** @return the copy: {@code ffn} rows of {@code dim} values */
@@ -64,28 +75,32 @@ public final class NeuronMajor {
         int ffn = Math.toIntExact(down.shape().rowLength());
         int dim = Math.toIntExact(down.rows());
         float[] original = new float[dim * ffn];
-        float[] row = new float[ffn];
         for (int j = 0; j < dim; j++) {
-            Dequantize.row(down, j, row);
-            System.arraycopy(row, 0, original, j * ffn, ffn);
+            Dequantize.row(down.type(), down.data(), j * down.rowBytes(), original, j * ffn, ffn);
         }
         GgmlType type = copyType(down.type(), dim);
         MemorySegment data = Arena.ofAuto().allocate(type.byteSize((long) ffn * dim), 64);
-        float[] neuron = new float[dim];
-        float[] back = new float[dim];
         long rowBytes = type.byteSize(dim);
+        float[] tile = new float[TILE * dim]; // TILE neurons' rows, gathered row by row of the original
+        float[] back = new float[dim];
         double err = 0;
         double norm = 0;
-        for (int i = 0; i < ffn; i++) {
+        for (int i0 = 0; i0 < ffn; i0 += TILE) {
+            int n = Math.min(TILE, ffn - i0);
             for (int j = 0; j < dim; j++) {
-                neuron[j] = original[j * ffn + i];
+                for (int di = 0; di < n; di++) {
+                    tile[di * dim + j] = original[j * ffn + i0 + di];
+                }
             }
-            Quantize.row(type, neuron, 0, data, i * rowBytes, dim);
-            Dequantize.row(type, data, i * rowBytes, back, 0, dim);
-            for (int j = 0; j < dim; j++) {
-                double d = back[j] - neuron[j];
-                err += d * d;
-                norm += (double) neuron[j] * neuron[j];
+            for (int di = 0; di < n; di++) {
+                long at = (long) (i0 + di) * rowBytes;
+                Quantize.row(type, tile, di * dim, data, at, dim);
+                Dequantize.row(type, data, at, back, 0, dim);
+                for (int j = 0; j < dim; j++) {
+                    double d = back[j] - tile[di * dim + j];
+                    err += d * d;
+                    norm += (double) tile[di * dim + j] * tile[di * dim + j];
+                }
             }
         }
         Tensor copy = new Tensor(down.name() + ".neuron_major", type, new Shape(new long[] {dim, ffn}), data);
