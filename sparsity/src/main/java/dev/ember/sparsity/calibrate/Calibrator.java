@@ -163,47 +163,13 @@ public final class Calibrator {
         double dense = Double.NaN;
         double sparse = Double.NaN;
         if (Double.isNaN(s)) {
-            int[] pplTokens = budgetTokens(tokens, o);
-            l.stage("dense perplexity", 1);
-            dense = perplexity(model, pplTokens, o.ctx(), SessionOptions.DENSE);
-            l.step(1);
-            l.message(String.format(Locale.ROOT, "dense perplexity %.4f", dense));
-            double limit = dense * (1 + o.pplBudget() / 100);
-            Path tmp = tempProfile(out);
-            try {
-                int lo = -1; // largest grid index known to fit
-                double loPpl = Double.NaN;
-                int hi = GRID_SIZE; // smallest index known not to fit
-                l.stage("search", Integer.toBinaryString(GRID_SIZE).length());
-                int steps = 0;
-                while (hi - lo > 1) {
-                    int mid = (lo + hi) >>> 1;
-                    double sm = grid(mid);
-                    writeChess(rec, hash, sm, tmp, Double.NaN, Double.NaN);
-                    double ppl = perplexity(model, pplTokens, o.ctx(), "chess:" + tmp);
-                    l.step(++steps);
-                    l.message(String.format(Locale.ROOT, "sparsity %.2f: perplexity %.4f (%+.2f%%)", sm, ppl,
-                            100 * (ppl / dense - 1)));
-                    if (ppl <= limit) {
-                        lo = mid;
-                        loPpl = ppl;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                if (lo < 0) {
-                    throw new EmberException(String.format(Locale.ROOT, "no sparsity of at least %.2f keeps the "
-                            + "perplexity within %s%% of dense (%.4f)", GRID_MIN, o.pplBudget(), dense));
-                }
-                s = grid(lo);
-                sparse = loPpl;
-            } finally {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // a temp file left behind is harmless
-                }
-            }
+            Budget b = search(model, tokens, o, out, GRID_SIZE, "chess", l, (k, tmp) -> {
+                writeChess(rec, hash, grid(k), tmp, Double.NaN, Double.NaN);
+                return String.format(Locale.ROOT, "sparsity %.2f", grid(k));
+            }, String.format(Locale.ROOT, "no sparsity of at least %.2f", GRID_MIN));
+            s = grid(b.index());
+            dense = b.dense();
+            sparse = b.sparse();
         }
         double[] achieved = writeChess(rec, hash, s, out, dense, sparse);
         return new Summary("chess", s, achieved, dense, sparse, null, null, rec.tokens());
@@ -250,44 +216,13 @@ public final class Calibrator {
         double dense = Double.NaN;
         double sparse = Double.NaN;
         if (!Double.isNaN(o.pplBudget())) {
-            int[] pplTokens = budgetTokens(tokens, o);
-            l.stage("dense perplexity", 1);
-            dense = perplexity(model, pplTokens, o.ctx(), SessionOptions.DENSE);
-            l.step(1);
-            l.message(String.format(Locale.ROOT, "dense perplexity %.4f", dense));
-            double limit = dense * (1 + o.pplBudget() / 100);
-            Path tmp = tempProfile(out);
-            try {
-                int lo = -1; // lowest-recall grid index known to fit
-                int hi = RECALL_GRID.length;
-                l.stage("search", Integer.toBinaryString(RECALL_GRID.length).length());
-                int steps = 0;
-                while (hi - lo > 1) {
-                    int mid = (lo + hi) >>> 1;
-                    Metrics m = writePredictor(ps, rec, hash, RECALL_GRID[mid], tmp, Double.NaN, Double.NaN);
-                    double ppl = perplexity(model, pplTokens, o.ctx(), "predictor:" + tmp);
-                    l.step(++steps);
-                    l.message(String.format(Locale.ROOT, "recall %.3f (sparsity %.3f): perplexity %.4f (%+.2f%%)",
-                            RECALL_GRID[mid], mean(m.achieved()), ppl, 100 * (ppl / dense - 1)));
-                    if (ppl <= limit) {
-                        lo = mid;
-                        sparse = ppl;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                if (lo < 0) {
-                    throw new EmberException(String.format(Locale.ROOT, "no recall target down to %.3f keeps the "
-                            + "perplexity within %s%% of dense (%.4f)", RECALL_GRID[0], o.pplBudget(), dense));
-                }
-                recall = RECALL_GRID[lo];
-            } finally {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // a temp file left behind is harmless
-                }
-            }
+            Budget b = search(model, tokens, o, out, RECALL_GRID.length, "predictor", l, (k, tmp) -> {
+                Metrics m = writePredictor(ps, rec, hash, RECALL_GRID[k], tmp, Double.NaN, Double.NaN);
+                return String.format(Locale.ROOT, "recall %.3f (sparsity %.3f)", RECALL_GRID[k], mean(m.achieved()));
+            }, String.format(Locale.ROOT, "no recall target down to %.3f", RECALL_GRID[0]));
+            recall = RECALL_GRID[b.index()];
+            dense = b.dense();
+            sparse = b.sparse();
         }
         Metrics m = writePredictor(ps, rec, hash, recall, out, dense, sparse);
         for (int layer = 0; layer < rec.layers(); layer++) {
@@ -380,6 +315,65 @@ public final class Calibrator {
         }
         b.write(out);
         return metrics;
+    }
+
+    /** What a perplexity budget chose: the grid index, and dense and sparse perplexity on the calibration text. */
+    private record Budget(int index, double dense, double sparse) {
+    }
+
+    /** Writes grid point k's profile to the given file and says what it is, for the progress messages. */
+    @FunctionalInterface
+    private interface Candidate {
+        String write(int k, Path profile);
+    }
+
+    /**
+     * Binary search over a grid whose later points skip more, for the last point whose perplexity on the
+     * calibration text stays within the budget (perplexity is taken to rise along the grid), each point measured
+     * through a real session with its profile.
+     *
+     * @throws EmberException "{@code none}... keeps the perplexity within P % of dense" when even the first fails
+     */
+    private static Budget search(Model model, int[] tokens, Options o, Path out, int size, String method, Listener l,
+                                 Candidate candidate, String none) {
+        int[] pplTokens = budgetTokens(tokens, o);
+        l.stage("dense perplexity", 1);
+        double dense = perplexity(model, pplTokens, o.ctx(), SessionOptions.DENSE);
+        l.step(1);
+        l.message(String.format(Locale.ROOT, "dense perplexity %.4f", dense));
+        double limit = dense * (1 + o.pplBudget() / 100);
+        Path tmp = tempProfile(out);
+        try {
+            int lo = -1; // last grid index known to fit
+            double loPpl = Double.NaN;
+            int hi = size; // first index known not to fit
+            l.stage("search", Integer.toBinaryString(size).length());
+            int steps = 0;
+            while (hi - lo > 1) {
+                int mid = (lo + hi) >>> 1;
+                String what = candidate.write(mid, tmp);
+                double ppl = perplexity(model, pplTokens, o.ctx(), method + ":" + tmp);
+                l.step(++steps);
+                l.message(String.format(Locale.ROOT, "%s: perplexity %.4f (%+.2f%%)", what, ppl, 100 * (ppl / dense - 1)));
+                if (ppl <= limit) {
+                    lo = mid;
+                    loPpl = ppl;
+                } else {
+                    hi = mid;
+                }
+            }
+            if (lo < 0) {
+                throw new EmberException(String.format(Locale.ROOT, "%s keeps the perplexity within %s%% of dense (%.4f)",
+                        none, o.pplBudget(), dense));
+            }
+            return new Budget(lo, dense, loPpl);
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // a temp file left behind is harmless
+            }
+        }
     }
 
     /** The calibration tokens a perplexity budget is measured on (at least two chunks). */
