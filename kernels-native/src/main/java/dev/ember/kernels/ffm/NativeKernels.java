@@ -244,12 +244,13 @@ public final class NativeKernels extends PooledKernels {
         }
         MemorySegment o = out;
         o.asSlice(0, 4L * dim).fill((byte) 0);
+        // the partials' sum on this thread: ~32 K adds, less than waking the pool again would cost
         ReduceTask r = reduceTask;
         r.partials = partials;
         r.chunks = chunks;
         r.dim = dim;
         r.out = o;
-        parallel(r, dim / 32, (long) chunks * dim);
+        r.run(0, dim / 32);
         r.partials = null;
         r.out = null;
         MemorySegment.copy(o, ValueLayout.JAVA_FLOAT, 0, result, resultOff, dim);
