@@ -1,0 +1,65 @@
+package dev.ember.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ember.SharedData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static dev.ember.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code ember calibrate}, and {@code --sparsity} on {@code perplexity} and {@code run}, end to end. */
+class SparsityCommandsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void calibrateThenMeasureTheProfileAgainstDense() throws IOException {
+        String model = SharedData.require("models/stories260K-f32.gguf").toString();
+        String text = SharedData.require("reference/ppl-text.txt").toString();
+        Path profile = dir.resolve("st.chess.gguf");
+        CliTest.Run cal = run("calibrate", "--model", model, "--text-file", text, "--method", "chess",
+                "--target-sparsity", "0.3", "--max-tokens", "512", "--no-progress", "-o", profile.toString());
+        assertEquals(0, cal.status(), cal.err());
+        assertTrue(Files.size(profile) > 0, "profile written");
+
+        CliTest.Run ppl = run("perplexity", "--model", model, "--text-file", text, "--ctx", "128", "--sparsity",
+                "chess:" + profile, "--json");
+        assertEquals(0, ppl.status(), ppl.err());
+        JsonNode json = new ObjectMapper().readTree(ppl.out());
+        assertEquals("chess:" + profile, json.get("sparsity").asText());
+        double dense = json.get("dense_ppl").asDouble();
+        double sparse = json.get("ppl").asDouble();
+        assertEquals(100 * (sparse / dense - 1), json.get("ppl_increase_percent").asDouble(), 1e-9);
+        // calibrated on other tokens of the same text: the share skipped lands near the target
+        assertEquals(0.3, json.get("sparsity_achieved").asDouble(), 0.1, json.toString());
+        assertEquals(5, json.get("layer_sparsity").size());
+        assertTrue(json.get("layer_recall") == null, "chess has no labels to recall: " + json);
+
+        CliTest.Run gen = run("run", "--model", model, "--prompt", "Once upon a time", "-n", "8", "--temperature",
+                "0", "--sparsity", "chess:" + profile);
+        assertEquals(0, gen.status(), gen.err());
+        assertTrue(gen.err().contains("sparsity chess:" + profile), gen.err());
+    }
+
+    @Test
+    void badCalibrationOptionsAreOneLine() {
+        String model = SharedData.require("models/stories260K-f32.gguf").toString();
+        String text = SharedData.require("reference/ppl-text.txt").toString();
+        CliTest.Run both = run("calibrate", "--model", model, "--text-file", text, "--method", "chess",
+                "--target-sparsity", "0.3", "--ppl-budget", "1", "-o", dir.resolve("x.gguf").toString());
+        assertEquals(2, both.status());
+        assertTrue(both.err().contains("not both"), both.err());
+        assertEquals(1, both.err().strip().lines().filter(l -> !l.startsWith("WARNING")).count(), both.err());
+        CliTest.Run missing = run("calibrate", "--model", model, "--text-file", "/no/such.txt", "--method", "chess",
+                "--target-sparsity", "0.3", "-o", dir.resolve("y.gguf").toString());
+        assertEquals(1, missing.status());
+        assertTrue(missing.err().contains("text file not found: /no/such.txt"), missing.err());
+    }
+}
