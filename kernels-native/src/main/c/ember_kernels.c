@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#define EMBER_ABI_VERSION 5
+#define EMBER_ABI_VERSION 6
 #define EMBER_AVX2 __attribute__((target("avx2,fma,f16c")))
 
 int ember_abi_version(void) { return EMBER_ABI_VERSION; }
@@ -691,6 +691,46 @@ EMBER_AVX2 void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_byt
     }
 }
 
+// The same fused pass for Q8_0 bundles (gate, up and neuron-major down rows as stored, dim / 32 blocks of
+// 34 bytes each): the row dots are dot_q8_0's (prefetching 2 KB ahead, which runs from gate into up into
+// down, all of one bundle), the next chosen bundles' starts are prefetched, the down rows added as floats.
+EMBER_AVX2 void ember_sparse_ffn_q8_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
+                                      int32_t from_chunk, int32_t to_chunk, int32_t chunk, int32_t count,
+                                      const uint8_t *x, int32_t dim, const float *gate, int32_t act_kind,
+                                      float *partials, float *h_out) {
+    const int blocks = dim / 32;
+    const int64_t row_bytes = (int64_t) blocks * 34;
+    for (int32_t c = from_chunk; c < to_chunk; c++) {
+        float *y = partials + (int64_t) c * dim;
+        memset(y, 0, sizeof(float) * dim);
+        const int32_t end = (c + 1) * chunk < count ? (c + 1) * chunk : count;
+        for (int32_t i = c * chunk; i < end; i++) {
+            const uint8_t *b = bundles + (int64_t) ids[i] * bundle_bytes;
+            if (i + 2 < end) {
+                const uint8_t *next = bundles + (int64_t) ids[i + 2] * bundle_bytes;
+                for (int off = 0; off < 2048; off += 64) {
+                    _mm_prefetch((const char *) next + off, _MM_HINT_T0);
+                }
+            }
+            const float g = gate ? gate[i] : dot_q8_0(b, x, blocks, 1);
+            const float u = dot_q8_0(b + row_bytes, x, blocks, 1);
+            const float h = activate(act_kind, g) * u;
+            h_out[i] = h;
+            const uint8_t *down = b + 2 * row_bytes;
+            for (int bl = 0; bl < blocks; bl++) {
+                const uint8_t *wb = down + 34 * bl;
+                PREFETCH_AHEAD(1, wb);
+                const __m256 sv = _mm256_set1_ps(h * half_to_float(wb));
+                for (int k = 0; k < 4; k++) {
+                    const __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (wb + 2 + 8 * k))));
+                    float *yk = y + 32 * bl + 8 * k;
+                    _mm256_storeu_ps(yk, _mm256_fmadd_ps(sv, v, _mm256_loadu_ps(yk)));
+                }
+            }
+        }
+    }
+}
+
 // out[j] += sum over chunks c (in order) of partials[c][j], for the columns of blocks [from, to) of 32.
 EMBER_AVX2 void ember_reduce_partials(const float *partials, int32_t chunks, int32_t dim, int32_t from, int32_t to,
                                       float *out) {
@@ -706,9 +746,9 @@ EMBER_AVX2 void ember_reduce_partials(const float *partials, int32_t chunks, int
     }
 }
 
-// Neuron bundles from r8b gate and up copies' rows and a neuron-major down (Q4_0): n neurons of
-// 3 * row_bytes each.
-void ember_bundle_q4_0(const uint8_t *gate_r8b, const uint8_t *up_r8b, const uint8_t *down_nm, int64_t row_bytes,
+// Neuron bundles from gate and up rows (Q4_0: their r8b copies; Q8_0: as stored) and a neuron-major down:
+// n neurons of 3 * row_bytes each.
+void ember_bundle(const uint8_t *gate_r8b, const uint8_t *up_r8b, const uint8_t *down_nm, int64_t row_bytes,
                        int32_t neurons, uint8_t *out) {
     for (int64_t n = 0; n < neurons; n++) {
         memcpy(out + n * 3 * row_bytes, gate_r8b + n * row_bytes, row_bytes);

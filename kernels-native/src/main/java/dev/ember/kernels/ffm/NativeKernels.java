@@ -175,17 +175,19 @@ public final class NativeKernels extends PooledKernels {
     private static final int CHUNKS = 16;
 
     /**
-     * Q4_0 gate, up and down with rows of whole groups of eight blocks: one fused pass in C over the chosen
-     * neurons' bundles ({@code ember_sparse_ffn_q4_0}), chunks of neurons split across the pool, then the chunks'
-     * partial outputs summed in chunk order. Anything else: the composition of the other ops.
+     * Q4_0 (rows of whole groups of eight blocks) or Q8_0 gate, up and down: one fused pass in C over the chosen
+     * neurons' bundles ({@code ember_sparse_ffn_q4_0} / {@code _q8_0}), chunks of neurons split across the pool,
+     * then the chunks' partial outputs summed in chunk order. Anything else: the composition of the other ops.
      */
     @Override
     public void sparseFeedForward(Tensor gate, Tensor up, Tensor down, Activation act, int[] ids, int count,
                                   float[] x, int xOff, boolean gateIsGiven, float[] g, float[] u, float[] result,
                                   int resultOff) {
         int dim = Checks.cols(gate);
-        if (gate.type() != GgmlType.Q4_0 || up.type() != GgmlType.Q4_0 || down.type() != GgmlType.Q4_0
-                || dim % 256 != 0 || Checks.cols(down) != dim || Checks.cols(up) != dim || down.rows() != gate.rows()
+        GgmlType type = gate.type();
+        boolean fused = (type == GgmlType.Q4_0 && dim % 256 == 0 || type == GgmlType.Q8_0) && up.type() == type
+                && down.type() == type;
+        if (!fused || Checks.cols(down) != dim || Checks.cols(up) != dim || down.rows() != gate.rows()
                 || up.rows() != gate.rows() || count == 0) {
             Kernels.composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateIsGiven, g, u, result,
                     resultOff);
@@ -222,12 +224,13 @@ public final class NativeKernels extends PooledKernels {
             gateSegment = gateGiven;
         }
         SparseTask t = sparseTask;
+        t.kernel = type == GgmlType.Q4_0 ? NativeLibrary.sparseFfnQ4_0() : NativeLibrary.sparseFfnQ8_0();
         t.bundles = bundles;
         t.bundleBytes = 3 * gate.rowBytes();
         t.ids = this.ids;
         t.chunk = chunk;
         t.count = count;
-        t.x = activations.quantize(ActivationQuantizer.pairing(GgmlType.Q4_0), x, xOff, dim, 1);
+        t.x = activations.quantize(ActivationQuantizer.pairing(type), x, xOff, dim, 1);
         t.dim = dim;
         t.gate = gateSegment;
         t.act = switch (act) {
@@ -264,11 +267,15 @@ public final class NativeKernels extends PooledKernels {
             int blocks = Checks.cols(gate) / 32;
             MemorySegment bundles = NativeLibrary.allocate(3 * rowBytes * neurons);
             try (Arena scratch = Arena.ofConfined()) {
-                MemorySegment g8 = scratch.allocate(rowBytes * neurons, 64);
-                MemorySegment u8 = scratch.allocate(rowBytes * neurons, 64);
-                NativeLibrary.repackQ4_0r8b().invokeExact(gate.data(), rowBytes, neurons, blocks, g8);
-                NativeLibrary.repackQ4_0r8b().invokeExact(up.data(), rowBytes, neurons, blocks, u8);
-                NativeLibrary.bundleQ4_0().invokeExact(g8, u8, down.data(), rowBytes, neurons, bundles);
+                MemorySegment g = gate.data();
+                MemorySegment u = up.data();
+                if (gate.type() == GgmlType.Q4_0) { // gate and up rows with their blocks interleaved (r8b)
+                    g = scratch.allocate(rowBytes * neurons, 64);
+                    u = scratch.allocate(rowBytes * neurons, 64);
+                    NativeLibrary.repackQ4_0r8b().invokeExact(gate.data(), rowBytes, neurons, blocks, g);
+                    NativeLibrary.repackQ4_0r8b().invokeExact(up.data(), rowBytes, neurons, blocks, u);
+                }
+                NativeLibrary.bundle().invokeExact(g, u, down.data(), rowBytes, neurons, bundles);
             } catch (Throwable e) {
                 throw new IllegalStateException("cannot bundle " + gate.name(), e);
             }
@@ -278,6 +285,7 @@ public final class NativeKernels extends PooledKernels {
 
     /** Chunks [from, to) of the chosen neurons through {@code ember_sparse_ffn_q4_0}. */
     private static final class SparseTask implements WorkerPool.RangeTask {
+        MethodHandle kernel;
         MemorySegment bundles;
         long bundleBytes;
         MemorySegment ids;
@@ -293,8 +301,7 @@ public final class NativeKernels extends PooledKernels {
         @Override
         public void run(int from, int to) {
             try {
-                NativeLibrary.sparseFfnQ4_0().invokeExact(bundles, bundleBytes, ids, from, to, chunk, count, x, dim,
-                        gate, act, partials, h);
+                kernel.invokeExact(bundles, bundleBytes, ids, from, to, chunk, count, x, dim, gate, act, partials, h);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable e) {
@@ -303,6 +310,7 @@ public final class NativeKernels extends PooledKernels {
         }
 
         void clear() {
+            kernel = null;
             bundles = null;
             ids = null;
             x = null;

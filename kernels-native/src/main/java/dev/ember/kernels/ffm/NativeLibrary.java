@@ -24,7 +24,7 @@ final class NativeLibrary {
     /** A path to the library to load instead of the packaged one. */
     static final String PATH_PROPERTY = "ember.native.library";
     /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
-    static final int ABI_VERSION = 5;
+    static final int ABI_VERSION = 6;
 
     /**
      * {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}; for the packed
@@ -54,8 +54,8 @@ final class NativeLibrary {
     private static final FunctionDescriptor REDUCE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
 
-    /** {@code ember_bundle_q4_0(gateR8b, upR8b, downNeuronMajor, rowBytes, neurons, out)}. */
-    private static final FunctionDescriptor BUNDLE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
+    /** {@code ember_bundle(gateRows, upRows, downNeuronMajor, rowBytes, neurons, out)}. */
+    private static final FunctionDescriptor BUNDLE_ROWS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
 
     private NativeLibrary() {
@@ -75,8 +75,9 @@ final class NativeLibrary {
         static final MethodHandle ALLOC;
         static final MethodHandle FREE;
         static final MethodHandle SPARSE_FFN_Q4_0;
+        static final MethodHandle SPARSE_FFN_Q8_0;
         static final MethodHandle REDUCE_PARTIALS;
-        static final MethodHandle BUNDLE_Q4_0;
+        static final MethodHandle BUNDLE;
         static final MethodHandle ACCUMULATE_Q4_0;
         static final MethodHandle ACCUMULATE_Q8_0;
 
@@ -92,6 +93,7 @@ final class NativeLibrary {
             MethodHandle alloc = null;
             MethodHandle free = null;
             MethodHandle sparseFfn = null;
+            MethodHandle sparseFfn8 = null;
             MethodHandle reduce = null;
             MethodHandle bundle = null;
             MethodHandle acc4 = null;
@@ -123,8 +125,9 @@ final class NativeLibrary {
                             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
                     free = linker.downcallHandle(lib.findOrThrow("ember_free"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
                     sparseFfn = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q4_0"), SPARSE_FFN, critical);
+                    sparseFfn8 = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q8_0"), SPARSE_FFN, critical);
                     reduce = linker.downcallHandle(lib.findOrThrow("ember_reduce_partials"), REDUCE, critical);
-                    bundle = linker.downcallHandle(lib.findOrThrow("ember_bundle_q4_0"), BUNDLE);
+                    bundle = linker.downcallHandle(lib.findOrThrow("ember_bundle"), BUNDLE_ROWS);
                     acc4 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q4_0"), ACCUMULATE, critical);
                     acc8 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q8_0"), ACCUMULATE, critical);
                     // not critical: a repack takes a while, and a critical call holds off the GC meanwhile
@@ -147,8 +150,9 @@ final class NativeLibrary {
             ALLOC = alloc;
             FREE = free;
             SPARSE_FFN_Q4_0 = sparseFfn;
+            SPARSE_FFN_Q8_0 = sparseFfn8;
             REDUCE_PARTIALS = reduce;
-            BUNDLE_Q4_0 = bundle;
+            BUNDLE = bundle;
             ACCUMULATE_Q4_0 = acc4;
             ACCUMULATE_Q8_0 = acc8;
         }
@@ -218,12 +222,16 @@ final class NativeLibrary {
         return Holder.SPARSE_FFN_Q4_0;
     }
 
+    static MethodHandle sparseFfnQ8_0() {
+        return Holder.SPARSE_FFN_Q8_0;
+    }
+
     static MethodHandle reducePartials() {
         return Holder.REDUCE_PARTIALS;
     }
 
-    static MethodHandle bundleQ4_0() {
-        return Holder.BUNDLE_Q4_0;
+    static MethodHandle bundle() {
+        return Holder.BUNDLE;
     }
 
     static MethodHandle accumulateQ4_0() {
