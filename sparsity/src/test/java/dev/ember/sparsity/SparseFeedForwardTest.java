@@ -12,10 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import dev.ember.sparsity.profile.ModelHash;
+import dev.ember.sparsity.profile.SparsityProfile;
 import dev.ember.tensor.Tensor;
 import dev.ember.tensor.quant.Dequantize;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -220,6 +223,49 @@ class SparseFeedForwardTest {
             // the error the copy reports is the one measured here, up to sampling
             assertEquals(nm.relativeError(), relative, Math.max(0.2 * nm.relativeError(), 1e-12), file);
             assertTrue(NeuronMajor.of(down) == nm, "made once per tensor");
+        }
+    }
+
+    /**
+     * A CHESS profile whose thresholds are all 0 and a predictor whose threshold is -infinity choose every neuron
+     * (SiLU gates are never exactly 0): their sparse FFNs must then equal the dense one.
+     */
+    @Test
+    void chessAndPredictorWithEveryNeuronEqualDense(@org.junit.jupiter.api.io.TempDir Path dir) {
+        Path modelPath = SharedData.require("models/stories260K-f32.gguf");
+        try (Model m = load("stories260K-f32.gguf", "scalar")) {
+            int layers = m.config().layers();
+            int ffn = m.config().ffnDim();
+            int dim = m.config().dim();
+            String hash = ModelHash.of(modelPath);
+            Path chess = dir.resolve("all.chess.gguf");
+            SparsityProfile.Builder c = SparsityProfile.builder("chess", hash, layers);
+            Path pred = dir.resolve("all.pred.gguf");
+            SparsityProfile.Builder p = SparsityProfile.builder("predictor", hash, layers).param("labels", "relu");
+            int rank = 4;
+            for (int l = 0; l < layers; l++) {
+                c.floats("blk." + l + ".chess_tau", new float[ffn], ffn);
+                p.floats("blk." + l + ".pred_a", new float[dim * rank], rank, dim);
+                p.floats("blk." + l + ".pred_b", new float[rank * ffn], ffn, rank);
+                p.floats("blk." + l + ".pred_bias", new float[ffn], ffn);
+                p.floats("blk." + l + ".pred_threshold", new float[] {Float.NEGATIVE_INFINITY}, 1);
+            }
+            c.write(chess);
+            p.write(pred);
+            int[] prompt = m.tokenize("Once upon a time there was a little dog");
+            float[] dense = m.newSession().evaluate(prompt, 0, prompt.length, true).clone();
+            int n = prompt.length * m.config().vocabSize();
+            float scale = 0;
+            for (int i = 0; i < n; i++) {
+                scale = Math.max(scale, Math.abs(dense[i]));
+            }
+            for (String spec : new String[] {"chess:" + chess, "predictor:" + pred}) {
+                Session s = m.newSession(SessionOptions.builder().sparsity(spec).build());
+                float[] sparse = s.evaluate(prompt, 0, prompt.length, true);
+                float diff = maxAbsDiff(Arrays.copyOf(dense, n), Arrays.copyOf(sparse, n));
+                assertTrue(diff <= 1e-4f * scale, spec + ": max |logit diff| " + diff);
+                assertEquals(0.0, s.sparsityStats().sparsity(), 1e-12, spec + ": every neuron ran");
+            }
         }
     }
 }
