@@ -7,6 +7,7 @@ import dev.ember.Model;
 import dev.ember.Session;
 import dev.ember.SessionOptions;
 import dev.ember.Timing;
+import dev.ember.model.SparsityStats;
 import dev.ember.sampling.SamplerSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -90,7 +91,17 @@ final class RunCommand implements Callable<Integer> {
             GenerationResult r;
             if (json) {
                 r = session.generate(request);
-                out.println(Json.write(toJson(r)));
+                Map<String, Object> root = toJson(r);
+                SparsityStats stats = session.sparsityStats();
+                if (stats != null) { // beyond DESIGN.md's fields: what the sparse FFN skipped, prompt and reply
+                    double[] layers = new double[stats.layers()];
+                    for (int l = 0; l < layers.length; l++) {
+                        layers[l] = stats.sparsity(l);
+                    }
+                    root.put("sparsity_achieved", stats.sparsity());
+                    root.put("layer_sparsity", layers);
+                }
+                out.println(Json.write(root));
             } else {
                 out.print(prompt);
                 out.flush();
@@ -100,7 +111,9 @@ final class RunCommand implements Callable<Integer> {
                     return true;
                 });
                 out.println();
-                cmd.getErr().println("ember: " + summary(r));
+                SparsityStats stats = session.sparsityStats();
+                cmd.getErr().println("ember: " + summary(r) + (stats == null ? "" : String.format(Locale.ROOT,
+                        "; %.1f %% of FFN neurons skipped", 100 * stats.sparsity())));
             }
         }
         return 0;

@@ -46,6 +46,14 @@ class SparsityCommandsTest {
                 "0", "--sparsity", "chess:" + profile);
         assertEquals(0, gen.status(), gen.err());
         assertTrue(gen.err().contains("sparsity chess:" + profile), gen.err());
+        assertTrue(gen.err().matches("(?s).*; \\d+\\.\\d % of FFN neurons skipped.*"), gen.err());
+        CliTest.Run genJson = run("run", "--model", model, "--prompt", "Once upon a time", "-n", "8",
+                "--temperature", "0", "--sparsity", "chess:" + profile, "--json");
+        assertEquals(0, genJson.status(), genJson.err());
+        JsonNode g = new ObjectMapper().readTree(genJson.out());
+        assertEquals(5, g.get("layer_sparsity").size());
+        double achieved = g.get("sparsity_achieved").asDouble();
+        assertTrue(achieved > 0 && achieved < 1, "sparsity " + achieved);
     }
 
     @Test
