@@ -132,7 +132,7 @@ public final class NativeKernels extends PooledKernels {
             MemorySegment packed = packedHere.get(w);
             if (packed == null) {
                 packed = packed(w, groups);
-                packedHere.put(w, packed);
+                remember(packedHere, w, packed);
             }
             t.kernel = NativeLibrary.rowsQ4_0x8();
             t.weights = packed;
@@ -145,7 +145,7 @@ public final class NativeKernels extends PooledKernels {
             MemorySegment packed = sparseHere.get(w);
             if (packed == null) {
                 packed = sparsePacked(w);
-                sparseHere.put(w, packed);
+                remember(sparseHere, w, packed);
             }
             t.kernel = NativeLibrary.rowsQ4_0r8b();
             t.weights = packed;
@@ -201,7 +201,7 @@ public final class NativeKernels extends PooledKernels {
         MemorySegment bundles = bundlesHere.get(gate);
         if (bundles == null) {
             bundles = bundles(gate, up, down);
-            bundlesHere.put(gate, bundles);
+            remember(bundlesHere, gate, bundles);
         }
         int chunk = Math.max(8, (count + CHUNKS - 1) / CHUNKS);
         int chunks = (count + chunk - 1) / chunk;
@@ -258,6 +258,21 @@ public final class NativeKernels extends PooledKernels {
         r.out = null;
         MemorySegment.copy(o, ValueLayout.JAVA_FLOAT, 0, result, resultOff, dim);
         MemorySegment.copy(hValues, ValueLayout.JAVA_FLOAT, 0, g, 0, count);
+    }
+
+    /** Views per instance; more than a model's tensors means short-lived ones (CoreInfer's per-prompt copies). */
+    private static final int VIEWS = 1024;
+
+    /**
+     * Adds to one of this instance's views of the shared caches, emptying it first when it is full: a session
+     * that keeps meeting new tensors (CoreInfer compacts its matrices once per prompt) must not keep them all
+     * alive. The shared weak maps still hold what live tensors need.
+     */
+    private static void remember(Map<Tensor, MemorySegment> view, Tensor t, MemorySegment copy) {
+        if (view.size() >= VIEWS) {
+            view.clear();
+        }
+        view.put(t, copy);
     }
 
     private static MemorySegment bundles(Tensor gate, Tensor up, Tensor down) {
