@@ -9,6 +9,18 @@ public enum Activation {
     /** GELU, tanh approximation as ggml computes it. */
     GELU;
 
+    /**
+     * @return act(x) for one value, as the reference kernels compute it inside {@code gatedActivation} (so a
+     *         value compared against a threshold here is the value the FFN multiplies)
+     */
+    public float apply(float x) {
+        return switch (this) {
+            case SILU -> FloatOps.silu(x);
+            case RELU -> x > 0f ? x : 0f;
+            case GELU -> x <= -10f ? 0f : x >= 10f ? x : FloatOps.gelu(x);
+        };
+    }
+
     /** @return the activation named by metadata ("silu", "relu", "gelu"), case-insensitive */
     public static Activation fromName(String name) {
         return switch (name.toLowerCase(java.util.Locale.ROOT)) {

@@ -27,7 +27,7 @@ final class ChessSelector implements NeuronSelector {
         float[] t = tau[layer];
         int count = 0;
         for (int i = 0; i < gate.length; i++) {
-            if (!ChessThresholds.skips(Activations.apply(activation, gate[i]), t[i])) {
+            if (!ChessThresholds.skips(activation.apply(gate[i]), t[i])) {
                 ids[count++] = i;
             }
         }

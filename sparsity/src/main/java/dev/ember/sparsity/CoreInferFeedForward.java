@@ -120,7 +120,7 @@ final class CoreInferFeedForward implements FeedForward {
         if (count) {
             for (int t = 0; t < batch; t++) {
                 for (int i = 0; i < ffn; i++) {
-                    act[i] = Activations.apply(activation, gate[t * ffn + i]);
+                    act[i] = activation.apply(gate[t * ffn + i]);
                 }
                 CoreNeurons.countToken(act, 0, ffn, alpha, counts[layer], scratchIdx, scratchVal);
             }
@@ -158,11 +158,6 @@ final class CoreInferFeedForward implements FeedForward {
             MemorySegment.copy(t.data(), rows[k] * rowBytes, data, k * rowBytes, rowBytes);
         }
         return new Tensor(t.name() + ".core", t.type(), new dev.ember.tensor.Shape(t.shape().rowLength(), rows.length), data);
-    }
-
-    /** @return per layer the size of the current core set (0 before the first decoded token) */
-    int[] coreSizes() {
-        return coreSize.clone();
     }
 
     @Override

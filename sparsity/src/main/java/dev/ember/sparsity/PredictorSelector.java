@@ -27,7 +27,7 @@ final class PredictorSelector implements NeuronSelector {
 
     @Override
     public boolean active(int layer, int neuron, float gate) {
-        float a = Activations.apply(activation, gate);
+        float a = activation.apply(gate);
         return labelTau == null ? a > 0f : !ChessThresholds.skips(a, labelTau[layer][neuron]);
     }
 

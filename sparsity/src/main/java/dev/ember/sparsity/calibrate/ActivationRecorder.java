@@ -111,7 +111,6 @@ public final class ActivationRecorder {
         private final float[] g;
         private final float[] u;
         private final float[] h;
-        private final float[] ones;
 
         RecordingFeedForward(Weights weights, Kernels kernels, int maxBatch, Activation act, int cap,
                              float[][] xs, float[][] gates, double[][] upSq, int[] recorded) {
@@ -128,8 +127,6 @@ public final class ActivationRecorder {
             this.g = new float[maxBatch * ffn];
             this.u = new float[maxBatch * ffn];
             this.h = new float[maxBatch * ffn];
-            this.ones = new float[maxBatch * ffn];
-            java.util.Arrays.fill(ones, 1f);
         }
 
         @Override
@@ -138,8 +135,8 @@ public final class ActivationRecorder {
             project(w.ffnGate(), x, batch, g);
             project(w.ffnUp(), x, batch, u);
             int len = batch * ffn;
-            kernels.gatedActivation(act, g, ones, 0, len); // g = act(gate)
             for (int i = 0; i < len; i++) {
+                g[i] = act.apply(g[i]);
                 h[i] = g[i] * u[i];
             }
             project(w.ffnDown(), h, batch, out);
