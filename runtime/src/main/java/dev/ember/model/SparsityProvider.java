@@ -14,8 +14,9 @@ public interface SparsityProvider {
     Set<String> methods();
 
     /**
-     * Makes the per-session factory for a spec on a model. Expensive preparation (a neuron-major copy of
-     * W_down, a profile read from disk) happens here, once per model and spec; sessions share it.
+     * Makes the factory for a new session with a spec on a model; the runtime calls it for every session, so a
+     * profile is read as it is on disk then. Preparation that depends on the model alone (a neuron-major copy of
+     * W_down) should be cached by the provider, per model.
      *
      * @param spec      the whole spec, its method one of {@link #methods()}
      * @param weights   the model's weights

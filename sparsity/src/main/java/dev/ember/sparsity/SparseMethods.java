@@ -10,7 +10,10 @@ import dev.ember.tensor.Tensor;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 
 /**
  * The sparsity module's methods behind the runtime's {@link SparsityProvider} seam (found by
@@ -34,28 +37,21 @@ public final class SparseMethods implements SparsityProvider {
         int dim = weights.config().dim();
         int ffn = weights.config().ffnDim();
         Activation act = weights.config().activation();
-        if (spec.method().equals("coreinfer")) {
-            return (w, kernels, maxBatch) -> new CoreInferFeedForward(w, kernels, maxBatch, spec.alpha(), spec.beta(),
-                    spec.cap(), neuronMajorDown(weights));
+        if (spec.method().equals("relu") && act != Activation.RELU) { // before the copies: a quick refusal
+            throw new IllegalArgumentException("relu is exact only for models whose FFN activation is relu "
+                    + "(ember.ffn_activation = relu); this model's is " + act.name().toLowerCase());
         }
         Tensor[] down = neuronMajorDown(weights);
+        if (spec.method().equals("coreinfer")) {
+            return (w, kernels, maxBatch) -> new CoreInferFeedForward(w, kernels, maxBatch, spec.alpha(), spec.beta(),
+                    spec.cap(), down);
+        }
         return switch (spec.method()) {
-            case "relu" -> {
-                if (act != Activation.RELU) {
-                    throw new IllegalArgumentException("relu is exact only for models whose FFN activation is relu "
-                            + "(ember.ffn_activation = relu); this model's is " + act.name().toLowerCase());
-                }
-                yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ReluSelector(), down);
-            }
+            case "relu" -> (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ReluSelector(), down);
             case "synthetic" -> {
-                Tensor[] a = new Tensor[layers];
-                Tensor[] b = new Tensor[layers];
-                if (!spec.gate()) {
-                    java.util.stream.IntStream.range(0, layers).parallel().forEach(l -> {
-                        a[l] = Matrices.random("blk." + l + ".pred_a", DEFAULT_RANK, dim, 0.05f, 11L * l + 1);
-                        b[l] = Matrices.random("blk." + l + ".pred_b", ffn, DEFAULT_RANK, 0.05f, 11L * l + 2);
-                    });
-                }
+                Tensor[][] ab = spec.gate() ? new Tensor[2][layers] : standIn(weights);
+                Tensor[] a = ab[0];
+                Tensor[] b = ab[1];
                 yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new SyntheticSelector(spec.sparsity(),
                         spec.gate(), ffn, spec.gate() ? null : new LowRankScorer(kernels, a, b, null),
                         System.nanoTime()), down);
@@ -102,6 +98,24 @@ public final class SparseMethods implements SparsityProvider {
             }
             default -> throw new IllegalArgumentException("unknown sparsity method '" + spec.method() + "'");
         };
+    }
+
+    /** The stand-in predictors' random matrices, per model: a pure function of its shape, made once. */
+    private static final Map<Weights, Tensor[][]> STAND_INS = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** @return {A per layer, B per layer}: random Q8_0 matrices of a default-rank predictor's shape */
+    private static Tensor[][] standIn(Weights weights) {
+        return STAND_INS.computeIfAbsent(weights, w -> {
+            int layers = w.config().layers();
+            int dim = w.config().dim();
+            int ffn = w.config().ffnDim();
+            Tensor[][] ab = new Tensor[2][layers];
+            java.util.stream.IntStream.range(0, layers).parallel().forEach(l -> {
+                ab[0][l] = Matrices.random("blk." + l + ".pred_a", DEFAULT_RANK, dim, 0.05f, 11L * l + 1);
+                ab[1][l] = Matrices.random("blk." + l + ".pred_b", ffn, DEFAULT_RANK, 0.05f, 11L * l + 2);
+            });
+            return ab;
+        });
     }
 
     /** @return per layer the neuron-major copy of W_down (cached per tensor) */
