@@ -105,14 +105,10 @@ public final class NativeKernels extends PooledKernels {
         ActivationQuantizer.Pairing p = ActivationQuantizer.pairing(w.type());
         int cols = Checks.cols(w);
         long results = (long) batch * count;
-        if (out.byteSize() < 4 * results) {
-            out = Arena.ofAuto().allocate(Math.max(4 * results, 2 * out.byteSize()), 64);
-        }
+        out = grown(out, 4 * results);
         MemorySegment idSegment = MemorySegment.NULL;
         if (rowIds != null) {
-            if (ids.byteSize() < 4L * count) {
-                ids = Arena.ofAuto().allocate(Math.max(4L * count, 2 * ids.byteSize()), 64);
-            }
+            ids = grown(ids, 4L * count);
             MemorySegment.copy(rowIds, 0, ids, ValueLayout.JAVA_INT, 0, count);
             idSegment = ids;
         }
@@ -205,21 +201,13 @@ public final class NativeKernels extends PooledKernels {
         }
         int chunk = Math.max(8, (count + CHUNKS - 1) / CHUNKS);
         int chunks = (count + chunk - 1) / chunk;
-        if (this.ids.byteSize() < 4L * count) {
-            this.ids = Arena.ofAuto().allocate(Math.max(4L * count, 2 * this.ids.byteSize()), 64);
-        }
+        this.ids = grown(this.ids, 4L * count);
         MemorySegment.copy(ids, 0, this.ids, ValueLayout.JAVA_INT, 0, count);
-        if (partials.byteSize() < 4L * chunks * dim) {
-            partials = Arena.ofAuto().allocate(Math.max(4L * chunks * dim, 2 * partials.byteSize()), 64);
-        }
-        if (hValues.byteSize() < 4L * count) {
-            hValues = Arena.ofAuto().allocate(Math.max(4L * count, 2 * hValues.byteSize()), 64);
-        }
+        partials = grown(partials, 4L * chunks * dim);
+        hValues = grown(hValues, 4L * count);
         MemorySegment gateSegment = MemorySegment.NULL;
         if (gateIsGiven) {
-            if (gateGiven.byteSize() < 4L * count) {
-                gateGiven = Arena.ofAuto().allocate(Math.max(4L * count, 2 * gateGiven.byteSize()), 64);
-            }
+            gateGiven = grown(gateGiven, 4L * count);
             MemorySegment.copy(g, 0, gateGiven, ValueLayout.JAVA_FLOAT, 0, count);
             gateSegment = gateGiven;
         }
@@ -242,9 +230,7 @@ public final class NativeKernels extends PooledKernels {
         t.h = hValues;
         parallel(t, chunks, 3L * count * dim);
         t.clear();
-        if (out.byteSize() < 4L * dim) {
-            out = Arena.ofAuto().allocate(Math.max(4L * dim, 2 * out.byteSize()), 64);
-        }
+        out = grown(out, 4L * dim);
         MemorySegment o = out;
         o.asSlice(0, 4L * dim).fill((byte) 0);
         // the partials' sum on this thread: ~32 K adds, less than waking the pool again would cost
@@ -258,6 +244,20 @@ public final class NativeKernels extends PooledKernels {
         r.out = null;
         MemorySegment.copy(o, ValueLayout.JAVA_FLOAT, 0, result, resultOff, dim);
         MemorySegment.copy(hValues, ValueLayout.JAVA_FLOAT, 0, g, 0, count);
+    }
+
+    /** @return {@code scratch}, or a new one of at least {@code bytes} (double the old, so growth is rare) */
+    private static MemorySegment grown(MemorySegment scratch, long bytes) {
+        return scratch.byteSize() >= bytes ? scratch
+                : Arena.ofAuto().allocate(Math.max(bytes, 2 * scratch.byteSize()), 64);
+    }
+
+    /** @return what a downcall threw, as an unchecked exception (a kernel never throws; the linker might) */
+    private static RuntimeException failed(Throwable e) {
+        if (e instanceof Error error) {
+            throw error;
+        }
+        return e instanceof RuntimeException r ? r : new IllegalStateException("native kernel failed", e);
     }
 
     /** Views per instance; more than a model's tensors means short-lived ones (CoreInfer's per-prompt copies). */
@@ -317,10 +317,8 @@ public final class NativeKernels extends PooledKernels {
         public void run(int from, int to) {
             try {
                 kernel.invokeExact(bundles, bundleBytes, ids, from, to, chunk, count, x, dim, gate, act, partials, h);
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException("native kernel failed", e);
+                throw failed(e);
             }
         }
 
@@ -346,10 +344,8 @@ public final class NativeKernels extends PooledKernels {
         public void run(int from, int to) {
             try {
                 NativeLibrary.reducePartials().invokeExact(partials, chunks, dim, from, to, out);
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException("native kernel failed", e);
+                throw failed(e);
             }
         }
     }
@@ -364,15 +360,9 @@ public final class NativeKernels extends PooledKernels {
             return;
         }
         int cols = Checks.accumulateRows(w, rows, a, count, y, yOff);
-        if (ids.byteSize() < 4L * count) {
-            ids = Arena.ofAuto().allocate(Math.max(4L * count, 2 * ids.byteSize()), 64);
-        }
-        if (weightsA.byteSize() < 4L * count) {
-            weightsA = Arena.ofAuto().allocate(Math.max(4L * count, 2 * weightsA.byteSize()), 64);
-        }
-        if (out.byteSize() < 4L * cols) {
-            out = Arena.ofAuto().allocate(Math.max(4L * cols, 2 * out.byteSize()), 64);
-        }
+        ids = grown(ids, 4L * count);
+        weightsA = grown(weightsA, 4L * count);
+        out = grown(out, 4L * cols);
         MemorySegment.copy(rows, 0, ids, ValueLayout.JAVA_INT, 0, count);
         MemorySegment.copy(a, 0, weightsA, ValueLayout.JAVA_FLOAT, 0, count);
         MemorySegment.copy(y, yOff, out, ValueLayout.JAVA_FLOAT, 0, cols);
@@ -403,10 +393,8 @@ public final class NativeKernels extends PooledKernels {
         public void run(int from, int to) {
             try {
                 kernel.invokeExact(weights, rowBytes, ids, a, count, from, to, y);
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException("native kernel failed", e);
+                throw failed(e);
             }
         }
 
@@ -468,10 +456,8 @@ public final class NativeKernels extends PooledKernels {
             try {
                 kernel.invokeExact(weights, rowBytes, ids, first + from, first + to, act, actBytes, batch, cols, out,
                         stride);
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException("native kernel failed", e);
+                throw failed(e);
             }
         }
 
