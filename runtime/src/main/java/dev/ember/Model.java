@@ -6,6 +6,7 @@ import dev.ember.gguf.GgufFile;
 import dev.ember.kernel.KernelSelection;
 import dev.ember.kernel.WorkerPool;
 import dev.ember.model.Config;
+import dev.ember.model.FeedForward;
 import dev.ember.model.Transformer;
 import dev.ember.tokenizer.Tokenizer;
 import dev.ember.tokenizer.Tokenizers;
@@ -94,9 +95,17 @@ public final class Model implements AutoCloseable {
 
     /** @return a new session: its own KV cache and activations, sized by {@code options} */
     public Session newSession(SessionOptions options) {
+        return newSession(options, null);
+    }
+
+    /**
+     * A session whose feed-forward is {@code feedForward} instead of the one {@code options.sparsity()} names:
+     * the hook for tools that need to see or change the FFN, such as calibration recording activations.
+     */
+    public Session newSession(SessionOptions options, FeedForward.Factory feedForward) {
         int ctx = options.contextLength() > 0 ? options.contextLength()
                 : Math.min(transformer.config().contextLength(), SessionOptions.DEFAULT_MAX_CONTEXT);
-        return new Session(this, options, ctx);
+        return new Session(this, options, ctx, feedForward);
     }
 
     /** @return the file this model was loaded from */

@@ -2,6 +2,7 @@ package dev.ember;
 
 import dev.ember.generate.Generator;
 import dev.ember.generate.Stopwatch;
+import dev.ember.model.FeedForward;
 import dev.ember.model.SparsityStats;
 import dev.ember.model.SessionState;
 
@@ -32,12 +33,13 @@ public final class Session {
     private final Generator generator;
     private final AtomicBoolean busy = new AtomicBoolean();
 
-    Session(Model model, SessionOptions options, int contextLength) {
+    /** @param feedForward the session's FFN, or null for the one {@code options.sparsity()} names */
+    Session(Model model, SessionOptions options, int contextLength, FeedForward.Factory feedForward) {
         this.model = model;
         this.options = options;
         this.state = model.transformer().newState(model.selection().provider().create(model.pool()), contextLength,
-                Math.min(options.maxBatch(), contextLength),
-                Sparsity.factory(options.sparsity(), model.transformer().weights(), model.path()));
+                Math.min(options.maxBatch(), contextLength), feedForward != null ? feedForward
+                        : Sparsity.factory(options.sparsity(), model.transformer().weights(), model.path()));
         this.generator = new Generator(model.transformer(), state, model.tokenText(), model.endOfGeneration());
     }
 

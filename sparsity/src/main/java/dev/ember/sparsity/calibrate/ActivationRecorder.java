@@ -2,24 +2,21 @@ package dev.ember.sparsity.calibrate;
 
 import dev.ember.EmberException;
 import dev.ember.Model;
+import dev.ember.Session;
+import dev.ember.SessionOptions;
 import dev.ember.kernel.Activation;
-import dev.ember.kernel.KernelSelection;
 import dev.ember.kernel.Kernels;
-import dev.ember.kernel.WorkerPool;
 import dev.ember.model.FeedForward;
 import dev.ember.model.LayerWeights;
-import dev.ember.model.SessionState;
-import dev.ember.model.Transformer;
 import dev.ember.model.Weights;
-import dev.ember.tensor.Tensor;
 
 import java.util.function.IntConsumer;
 
 /**
  * Runs a model's forward pass over calibration tokens with a dense feed-forward that records, per layer and
  * token, the FFN input {@code x} (optional), {@code act(gate)} and the running {@code E[up²]} per channel.
- * It builds its own {@link Transformer} and kernels from the model's public API (the mapped file, the kernel
- * name, the thread count), so it needs no hook into {@code Session}.
+ * It runs in a session of the model whose feed-forward is the recording one ({@link Model#newSession(
+ * SessionOptions, FeedForward.Factory)}): the model's own weights, kernels and threads.
  */
 public final class ActivationRecorder {
     private ActivationRecorder() {
@@ -58,11 +55,10 @@ public final class ActivationRecorder {
         if (n < 1) {
             throw new EmberException("no calibration tokens (the text is empty, or --max-tokens is 0)");
         }
-        Transformer transformer = Transformer.load(model.gguf());
-        int layers = transformer.config().layers();
-        int dim = transformer.config().dim();
-        int ffn = transformer.config().ffnDim();
-        int ctx = Math.min(chunk, Math.max(1, transformer.config().contextLength()));
+        int layers = model.config().layers();
+        int dim = model.config().dim();
+        int ffn = model.config().ffnDim();
+        int ctx = Math.min(chunk, Math.max(1, model.config().contextLength()));
         long gateFloats = (long) n * ffn;
         if (gateFloats > Integer.MAX_VALUE - 16) {
             throw new EmberException("--max-tokens " + maxTokens + " is too many for an FFN of " + ffn
@@ -72,19 +68,16 @@ public final class ActivationRecorder {
         float[][] gate = new float[layers][n * ffn];
         double[][] upSq = new double[layers][ffn];
         int[] recorded = new int[layers];
-        Activation act = transformer.config().activation();
+        Activation act = model.config().activation();
         FeedForward.Factory factory = (weights, kernels, maxBatch) ->
                 new RecordingFeedForward(weights, kernels, maxBatch, act, n, x, gate, upSq, recorded);
-        try (WorkerPool pool = new WorkerPool(model.threads())) {
-            Kernels kernels = KernelSelection.select(model.kernels()).provider().create(pool);
-            SessionState state = transformer.newState(kernels, ctx, ctx, factory);
-            for (int start = 0; start < n; start += ctx) {
-                int len = Math.min(ctx, n - start);
-                state.reset();
-                transformer.forward(state, tokens, start, len, false);
-                if (progress != null) {
-                    progress.accept(start + len);
-                }
+        Session session = model.newSession(SessionOptions.builder().contextLength(ctx).maxBatch(ctx).build(), factory);
+        for (int start = 0; start < n; start += ctx) {
+            int len = Math.min(ctx, n - start);
+            session.reset();
+            session.evaluate(tokens, start, len, false);
+            if (progress != null) {
+                progress.accept(start + len);
             }
         }
         float[][] mean = new float[layers][ffn];
@@ -132,14 +125,14 @@ public final class ActivationRecorder {
         @Override
         public void apply(int layer, float[] x, int batch, float[] out) {
             LayerWeights w = weights.layer(layer);
-            project(w.ffnGate(), x, batch, g);
-            project(w.ffnUp(), x, batch, u);
+            kernels.matmul(w.ffnGate(), x, batch, g); // a batch of one is matvec, bit for bit
+            kernels.matmul(w.ffnUp(), x, batch, u);
             int len = batch * ffn;
             for (int i = 0; i < len; i++) {
                 g[i] = act.apply(g[i]);
                 h[i] = g[i] * u[i];
             }
-            project(w.ffnDown(), h, batch, out);
+            kernels.matmul(w.ffnDown(), h, batch, out);
             int take = Math.min(batch, cap - recorded[layer]);
             if (take > 0) {
                 int t0 = recorded[layer];
@@ -155,14 +148,6 @@ public final class ActivationRecorder {
                     }
                 }
                 recorded[layer] = t0 + take;
-            }
-        }
-
-        private void project(Tensor w, float[] in, int batch, float[] y) {
-            if (batch == 1) {
-                kernels.matvec(w, in, 0, y, 0);
-            } else {
-                kernels.matmul(w, in, batch, y);
             }
         }
     }
