@@ -439,22 +439,38 @@ ROWS_KERNEL_K(ember_rows_q6_k, q6_k)
 // float) and added with one FMA per row: the simd provider's fused axpy, so the two agree bit for bit. Two
 // rows per pass halve the loads and stores of y (the thread's columns, in L1); the next pair of chosen rows
 // is prefetched, since the hardware cannot guess where it lies.
-EMBER_AVX2 static inline void q4_0_block_floats(const uint8_t *wb, __m256 v[4]) {
-    const __m256 d = _mm256_set1_ps(half_to_float(wb));
+// Q4_0 nibbles of one block minus 8, as four vectors of 8 floats (not yet scaled)
+EMBER_AVX2 static inline void q4_0_block_levels(const uint8_t *wb, __m256 v[4]) {
     const __m128i packed = _mm_loadu_si128((const __m128i *) (wb + 2));
     const __m128i lo = _mm_sub_epi8(_mm_and_si128(packed, _mm_set1_epi8(0x0F)), _mm_set1_epi8(8));
     const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)), _mm_set1_epi8(8));
-    v[0] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), d);
-    v[1] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))), d);
-    v[2] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), d);
-    v[3] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))), d);
+    v[0] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo));
+    v[1] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8)));
+    v[2] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi));
+    v[3] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8)));
+}
+
+// the same scaled by the block's d: the values the reference dequantizes to
+EMBER_AVX2 static inline void q4_0_block_floats(const uint8_t *wb, __m256 v[4]) {
+    const __m256 d = _mm256_set1_ps(half_to_float(wb));
+    q4_0_block_levels(wb, v);
+    for (int k = 0; k < 4; k++) {
+        v[k] = _mm256_mul_ps(v[k], d);
+    }
+}
+
+// Q8_0 block values as four vectors of 8 floats, unscaled, and scaled by the block's d
+EMBER_AVX2 static inline void q8_0_block_levels(const uint8_t *wb, __m256 v[4]) {
+    for (int k = 0; k < 4; k++) {
+        v[k] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (wb + 2 + 8 * k))));
+    }
 }
 
 EMBER_AVX2 static inline void q8_0_block_floats(const uint8_t *wb, __m256 v[4]) {
     const __m256 d = _mm256_set1_ps(half_to_float(wb));
+    q8_0_block_levels(wb, v);
     for (int k = 0; k < 4; k++) {
-        const __m128i q = _mm_loadl_epi64((const __m128i *) (wb + 2 + 8 * k));
-        v[k] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), d);
+        v[k] = _mm256_mul_ps(v[k], d);
     }
 }
 
@@ -627,17 +643,6 @@ EMBER_AVX2 static inline float activate(int kind, float g) {
     return 0.5f * g * (1.0f + tanhf(0.7978845608f * (g + 0.044715f * g * g * g)));
 }
 
-// Q4_0 nibbles of one block minus 8, as four vectors of 8 floats (not yet scaled)
-EMBER_AVX2 static inline void q4_0_block_levels(const uint8_t *wb, __m256 v[4]) {
-    const __m128i packed = _mm_loadu_si128((const __m128i *) (wb + 2));
-    const __m128i lo = _mm_sub_epi8(_mm_and_si128(packed, _mm_set1_epi8(0x0F)), _mm_set1_epi8(8));
-    const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)), _mm_set1_epi8(8));
-    v[0] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo));
-    v[1] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8)));
-    v[2] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi));
-    v[3] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8)));
-}
-
 EMBER_AVX2 void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
                                       int32_t from_chunk, int32_t to_chunk, int32_t chunk, int32_t count,
                                       const uint8_t *x, int32_t dim, const float *gate, int32_t act_kind,
@@ -721,10 +726,11 @@ EMBER_AVX2 void ember_sparse_ffn_q8_0(const uint8_t *bundles, int64_t bundle_byt
                 const uint8_t *wb = down + 34 * bl;
                 PREFETCH_AHEAD(1, wb);
                 const __m256 sv = _mm256_set1_ps(h * half_to_float(wb));
+                __m256 v[4];
+                q8_0_block_levels(wb, v);
                 for (int k = 0; k < 4; k++) {
-                    const __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (wb + 2 + 8 * k))));
                     float *yk = y + 32 * bl + 8 * k;
-                    _mm256_storeu_ps(yk, _mm256_fmadd_ps(sv, v, _mm256_loadu_ps(yk)));
+                    _mm256_storeu_ps(yk, _mm256_fmadd_ps(sv, v[k], _mm256_loadu_ps(yk)));
                 }
             }
         }
