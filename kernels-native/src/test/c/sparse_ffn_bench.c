@@ -11,8 +11,8 @@
 #include <time.h>
 
 void *ember_alloc(int64_t bytes);
-void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids, int32_t from_chunk,
-                           int32_t to_chunk, int32_t chunk, int32_t count, const uint8_t *x, int32_t dim,
+void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids, const int32_t *starts,
+                           int32_t from_chunk, int32_t to_chunk, const uint8_t *x, int32_t dim,
                            const float *gate, int32_t act_kind, float *partials, float *h_out);
 
 static double now(void) {
@@ -22,7 +22,7 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    const int dim = 2048, neurons = 5632 * 8, blocks = dim / 32;
+    const int dim = 2048, neurons = 5632 * (argc > 2 ? atoi(argv[2]) : 8), blocks = dim / 32;
     const int64_t rb = blocks * 18, bb = 3 * rb;
     const int tenths = argc > 1 ? atoi(argv[1]) : 3;
     uint8_t *b = ember_alloc(bb * neurons), *x = malloc(blocks * 34);
@@ -57,10 +57,16 @@ int main(int argc, char **argv) {
         }
     }
     float *partials = malloc(4L * dim * 17), *h = malloc(4L * count);
-    const int chunk = (count + 15) / 16;
+    int32_t starts[17]; // 16 chunks by neuron number, as the Java side makes them
+    for (int c = 0, k = 0; c <= 16; c++) {
+        while (k < count && ids[k] < (int64_t) c * neurons / 16) {
+            k++;
+        }
+        starts[c] = c == 16 ? count : k;
+    }
     for (int k = 0; k < 4; k++) {
         double t = now();
-        ember_sparse_ffn_q4_0(b, bb, ids, 0, (count + chunk - 1) / chunk, chunk, count, x, dim, NULL, 0, partials, h);
+        ember_sparse_ffn_q4_0(b, bb, ids, starts, 0, 16, x, dim, NULL, 0, partials, h);
         double s = now() - t;
         printf("%d/10 of the neurons: %.2f GB/s of bundles, %.0f ns a neuron\n", tenths, bb * count / s / 1e9,
                s * 1e9 / count);

@@ -73,8 +73,11 @@ public interface Kernels {
      * </pre>
      * x holds {@code cols(gate)} values from xOff; u is scratch. By default the composition of
      * {@link #matvecRows}, {@link #gatedActivation} and {@link #accumulateRows} (the oracle); a provider may fuse
-     * it into one pass over the chosen neurons, summing the down projection in another (fixed) order: equal to
-     * the composition within float rounding, and still independent of the thread count.
+     * it into one pass over the chosen neurons, summing the down projection in another (fixed) order, or in
+     * integers with each {@code g[k] * down[n][j]} coefficient rounded to 16 bits of the largest it is summed
+     * with (~3e-5 of an output): equal to the composition within 1e-4 of the sum of the terms' magnitudes, still
+     * independent of the thread count, and a listed neuron whose h is exactly 0 changes nothing, bit for bit
+     * (ReLU's exact skipping relies on it).
      */
     default void sparseFeedForward(Tensor gate, Tensor up, Tensor down, Activation act, int[] ids, int count,
                                    float[] x, int xOff, boolean gateGiven, float[] g, float[] u, float[] out,

@@ -14,6 +14,7 @@ import java.util.Random;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What every {@link Kernels} implementation must compute, checked against {@link KernelOracle} (double sums
@@ -172,7 +173,7 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
 
     /**
      * sparseFeedForward equals the composition of matvecRows, gatedActivation and accumulateRows (its definition)
-     * within float rounding, for either activation, with the gate computed or given, and does not depend on the
+     * within 1e-4 of the terms' magnitudes (float rounding, or a fused kernel's 16-bit coefficients), for either activation, with the gate computed or given, and does not depend on the
      * thread count. dim 512: whole groups of eight blocks, the shape a fused kernel may require.
      */
     @ParameterizedTest
@@ -224,6 +225,61 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A listed neuron whose h is exactly 0 changes nothing, bit for bit: what ReLU's exact skipping relies on (its
+     * run lists only the neurons with a positive gate; running every neuron lists them all). Ids out of
+     * ascending order are served too (a fused kernel may need them ascending and fall back to its composition).
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0"})
+    void sparseFeedForwardIgnoresNeuronsWithZeroH(GgmlType type) {
+        Random rng = new Random(6000 + type.ordinal());
+        int neurons = 90;
+        int dim = 512;
+        Tensor gate = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
+        Tensor up = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
+        Tensor down = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
+        float[] x = KernelOracle.gaussian(rng, dim, 1.0);
+        int[] all = java.util.stream.IntStream.range(0, neurons).toArray();
+        for (int threads : THREADS) {
+            Kernels k = kernels(threads);
+            float[] h = new float[neurons];
+            float[] everyNeuron = new float[dim];
+            k.sparseFeedForward(gate, up, down, Activation.RELU, all, neurons, x, 0, false, h, new float[neurons],
+                    everyNeuron, 0);
+            int[] active = java.util.stream.IntStream.range(0, neurons).filter(n -> h[n] != 0f).toArray();
+            assertTrue(active.length > neurons / 4 && active.length < neurons,
+                    "relu left " + active.length + " active");
+            float[] skipping = new float[dim];
+            k.sparseFeedForward(gate, up, down, Activation.RELU, active, active.length, x, 0, false,
+                    new float[neurons], new float[neurons], skipping, 0);
+            Agreement.assertIdentical(type + ", " + threads + " threads: only the active neurons vs all",
+                    everyNeuron, skipping);
+
+            int[] reversed = new int[active.length];
+            for (int i = 0; i < active.length; i++) {
+                reversed[i] = active[active.length - 1 - i];
+            }
+            float[] backwards = new float[dim];
+            k.sparseFeedForward(gate, up, down, Activation.RELU, reversed, reversed.length, x, 0, false,
+                    new float[neurons], new float[neurons], backwards, 0);
+            float[] composed = new float[dim];
+            Kernels.composeSparseFeedForward(k, gate, up, down, Activation.RELU, reversed, reversed.length, x, 0,
+                    false, new float[neurons], new float[neurons], composed, 0);
+            double[] exp = new double[dim];
+            double[] magnitude = new double[dim];
+            float[][] deq = KernelOracle.dequantize(down);
+            for (int j = 0; j < dim; j++) {
+                exp[j] = composed[j];
+                for (int n : active) {
+                    magnitude[j] += Math.abs((double) h[n] * deq[n][j]);
+                }
+            }
+            Agreement.assertClose(type + ", " + threads + " threads: descending ids", exp, magnitude, backwards, 0,
+                    1e-4);
         }
     }
 

@@ -87,7 +87,7 @@ public final class SparseMethods implements SparsityProvider {
                         float[] bl = p.floats("blk." + l + ".pred_b"); // rank x ffn, row-major
                         int rank = al.length / dim;
                         a[l] = Matrices.of("blk." + l + ".pred_a", transpose(al, dim, rank), rank, dim);
-                        b[l] = Matrices.of("blk." + l + ".pred_b", transpose(bl, rank, ffn), ffn, rank);
+                        b[l] = Matrices.of("blk." + l + ".pred_b", bl, rank, ffn); // transposed: LowRankScorer
                         bias[l] = p.floats("blk." + l + ".pred_bias");
                         threshold[l] = p.floats("blk." + l + ".pred_threshold")[0];
                     }
@@ -103,7 +103,7 @@ public final class SparseMethods implements SparsityProvider {
     /** The stand-in predictors' random matrices, per model: a pure function of its shape, made once. */
     private static final Map<Weights, Tensor[][]> STAND_INS = Collections.synchronizedMap(new WeakHashMap<>());
 
-    /** @return {A per layer, B per layer}: random Q8_0 matrices of a default-rank predictor's shape */
+    /** @return {A per layer, B^T per layer}: random Q8_0 matrices of a default-rank predictor's shape */
     private static Tensor[][] standIn(Weights weights) {
         return STAND_INS.computeIfAbsent(weights, w -> {
             int layers = w.config().layers();
@@ -112,7 +112,7 @@ public final class SparseMethods implements SparsityProvider {
             Tensor[][] ab = new Tensor[2][layers];
             java.util.stream.IntStream.range(0, layers).parallel().forEach(l -> {
                 ab[0][l] = Matrices.random("blk." + l + ".pred_a", DEFAULT_RANK, dim, 0.05f, 11L * l + 1);
-                ab[1][l] = Matrices.random("blk." + l + ".pred_b", ffn, DEFAULT_RANK, 0.05f, 11L * l + 2);
+                ab[1][l] = Matrices.random("blk." + l + ".pred_b", DEFAULT_RANK, ffn, 0.05f, 11L * l + 2); // B^T
             });
             return ab;
         });

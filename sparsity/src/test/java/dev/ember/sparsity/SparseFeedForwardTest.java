@@ -148,11 +148,11 @@ class SparseFeedForwardTest {
     void syntheticSkipsTheAskedShare() {
         try (Model m = load("stories260K-f32.gguf", "scalar")) {
             Session s = m.newSession(SessionOptions.builder().sparsity("synthetic:0.75").build());
-            greedy(s, m.tokenize("Once upon a time"), 8);
-            int ffn = m.config().ffnDim();
-            double expected = 1.0 - Math.round(0.25 * ffn) / (double) ffn;
+            greedy(s, m.tokenize("Once upon a time"), 40);
+            // each neuron idle with probability 0.75 per token: over ~45 tokens x 172 neurons a layer's share has
+            // a standard deviation of ~0.005; 0.03 is six of them
             for (int l = 0; l < m.config().layers(); l++) {
-                assertEquals(expected, s.sparsityStats().sparsity(l), 1e-9, "layer " + l);
+                assertEquals(0.75, s.sparsityStats().sparsity(l), 0.03, "layer " + l);
             }
         }
     }

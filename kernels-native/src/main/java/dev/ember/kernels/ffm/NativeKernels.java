@@ -51,6 +51,7 @@ public final class NativeKernels extends PooledKernels {
      */
     private static final Map<MemorySegment, MemorySegment> PACKED = Collections.synchronizedMap(new WeakHashMap<>());
     private MemorySegment ids = MemorySegment.NULL;
+    private MemorySegment starts = MemorySegment.NULL;
     private MemorySegment out = MemorySegment.NULL;
     private MemorySegment weightsA = MemorySegment.NULL; // accumulateRows' row weights
     private final AccumulateTask accumulateTask = new AccumulateTask();
@@ -194,13 +195,29 @@ public final class NativeKernels extends PooledKernels {
             throw new IndexOutOfBoundsException("sparseFeedForward: x[" + xOff + " + " + dim + "] of " + x.length
                     + ", out[" + resultOff + " + " + dim + "] of " + result.length + ", g of " + g.length + " for " + count);
         }
+        int ffn = Math.toIntExact(gate.rows());
+        // chunk c: the chosen neurons numbered in [c * span, (c + 1) * span), span a multiple of the kernel's
+        // windows of 8, so a chunk's sums depend on neither the thread count nor which idle neurons were listed
+        int span = (ffn + 8 * CHUNKS - 1) / (8 * CHUNKS) * 8;
+        int chunks = (ffn + span - 1) / span;
+        this.starts = grown(this.starts, 4L * (chunks + 1));
+        for (int c = 0, k = 0; c <= chunks; c++) {
+            long bound = (long) c * span;
+            while (k < count && ids[k] < bound) {
+                if (k > 0 && ids[k] <= ids[k - 1]) { // the chunks need ascending ids; anything else composes
+                    Kernels.composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateIsGiven, g,
+                            u, result, resultOff);
+                    return;
+                }
+                k++;
+            }
+            this.starts.setAtIndex(ValueLayout.JAVA_INT, c, c == chunks ? count : k);
+        }
         MemorySegment bundles = bundlesHere.get(gate);
         if (bundles == null) {
             bundles = bundles(gate, up, down);
             remember(bundlesHere, gate, bundles);
         }
-        int chunk = Math.max(8, (count + CHUNKS - 1) / CHUNKS);
-        int chunks = (count + chunk - 1) / chunk;
         this.ids = grown(this.ids, 4L * count);
         MemorySegment.copy(ids, 0, this.ids, ValueLayout.JAVA_INT, 0, count);
         partials = grown(partials, 4L * chunks * dim);
@@ -216,8 +233,7 @@ public final class NativeKernels extends PooledKernels {
         t.bundles = bundles;
         t.bundleBytes = 3 * gate.rowBytes();
         t.ids = this.ids;
-        t.chunk = chunk;
-        t.count = count;
+        t.starts = this.starts;
         t.x = activations.quantize(ActivationQuantizer.pairing(type), x, xOff, dim, 1);
         t.dim = dim;
         t.gate = gateSegment;
@@ -284,13 +300,16 @@ public final class NativeKernels extends PooledKernels {
             try (Arena scratch = Arena.ofConfined()) {
                 MemorySegment g = gate.data();
                 MemorySegment u = up.data();
-                if (gate.type() == GgmlType.Q4_0) { // gate and up rows with their blocks interleaved (r8b)
+                MemorySegment d = down.data();
+                if (gate.type() == GgmlType.Q4_0) { // gate and up rows r8b, down rows r8d: the fused kernel's
                     g = scratch.allocate(rowBytes * neurons, 64);
                     u = scratch.allocate(rowBytes * neurons, 64);
+                    d = scratch.allocate(rowBytes * neurons, 64);
                     NativeLibrary.repackQ4_0r8b().invokeExact(gate.data(), rowBytes, neurons, blocks, g);
                     NativeLibrary.repackQ4_0r8b().invokeExact(up.data(), rowBytes, neurons, blocks, u);
+                    NativeLibrary.repackQ4_0r8d().invokeExact(down.data(), rowBytes, neurons, blocks, d);
                 }
-                NativeLibrary.bundle().invokeExact(g, u, down.data(), rowBytes, neurons, bundles);
+                NativeLibrary.bundle().invokeExact(g, u, d, rowBytes, neurons, bundles);
             } catch (Throwable e) {
                 throw new IllegalStateException("cannot bundle " + gate.name(), e);
             }
@@ -304,8 +323,7 @@ public final class NativeKernels extends PooledKernels {
         MemorySegment bundles;
         long bundleBytes;
         MemorySegment ids;
-        int chunk;
-        int count;
+        MemorySegment starts;
         MemorySegment x;
         int dim;
         MemorySegment gate;
@@ -316,7 +334,7 @@ public final class NativeKernels extends PooledKernels {
         @Override
         public void run(int from, int to) {
             try {
-                kernel.invokeExact(bundles, bundleBytes, ids, from, to, chunk, count, x, dim, gate, act, partials, h);
+                kernel.invokeExact(bundles, bundleBytes, ids, starts, from, to, x, dim, gate, act, partials, h);
             } catch (Throwable e) {
                 throw failed(e);
             }
@@ -326,6 +344,7 @@ public final class NativeKernels extends PooledKernels {
             kernel = null;
             bundles = null;
             ids = null;
+            starts = null;
             x = null;
             gate = null;
             partials = null;

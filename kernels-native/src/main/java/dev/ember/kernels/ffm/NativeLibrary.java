@@ -24,7 +24,7 @@ final class NativeLibrary {
     /** A path to the library to load instead of the packaged one. */
     static final String PATH_PROPERTY = "ember.native.library";
     /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
-    static final int ABI_VERSION = 6;
+    static final int ABI_VERSION = 7;
 
     /**
      * {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}; for the packed
@@ -44,10 +44,10 @@ final class NativeLibrary {
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
 
-    /** {@code ember_sparse_ffn_q4_0(bundles, bundleBytes, ids, fromChunk, toChunk, chunk, count, x, dim, gate, act, partials, h)}. */
+    /** {@code ember_sparse_ffn_q4_0(bundles, bundleBytes, ids, starts, fromChunk, toChunk, x, dim, gate, act, partials, h)}. */
     private static final FunctionDescriptor SPARSE_FFN = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
-            ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+            ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS);
 
     /** {@code ember_reduce_partials(partials, chunks, dim, from, to, out)}. */
@@ -72,6 +72,7 @@ final class NativeLibrary {
         static final MethodHandle REPACK_Q4_0_X8;
         static final MethodHandle ROWS_Q4_0_R8B;
         static final MethodHandle REPACK_Q4_0_R8B;
+        static final MethodHandle REPACK_Q4_0_R8D;
         static final MethodHandle ALLOC;
         static final MethodHandle FREE;
         static final MethodHandle SPARSE_FFN_Q4_0;
@@ -90,6 +91,7 @@ final class NativeLibrary {
             MethodHandle q4x8 = null;
             MethodHandle q4r8b = null;
             MethodHandle repackR8b = null;
+            MethodHandle repackR8d = null;
             MethodHandle alloc = null;
             MethodHandle free = null;
             MethodHandle sparseFfn = null;
@@ -121,6 +123,7 @@ final class NativeLibrary {
                     q4x8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_x8"), ROWS, critical);
                     q4r8b = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_r8b"), ROWS, critical);
                     repackR8b = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8b"), REPACK);
+                    repackR8d = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8d"), REPACK);
                     alloc = linker.downcallHandle(lib.findOrThrow("ember_alloc"),
                             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
                     free = linker.downcallHandle(lib.findOrThrow("ember_free"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
@@ -147,6 +150,7 @@ final class NativeLibrary {
             REPACK_Q4_0_X8 = repack;
             ROWS_Q4_0_R8B = q4r8b;
             REPACK_Q4_0_R8B = repackR8b;
+            REPACK_Q4_0_R8D = repackR8d;
             ALLOC = alloc;
             FREE = free;
             SPARSE_FFN_Q4_0 = sparseFfn;
@@ -190,6 +194,11 @@ final class NativeLibrary {
     /** {@code ember_repack_q4_0_r8b(w, rowBytes, rows, blocks, out)}: the REPACK descriptor, rows for groups. */
     static MethodHandle repackQ4_0r8b() {
         return Holder.REPACK_Q4_0_R8B;
+    }
+
+    /** {@code ember_repack_q4_0_r8d(w, rowBytes, rows, blocks, out)}: neuron-major down rows for the bundles. */
+    static MethodHandle repackQ4_0r8d() {
+        return Holder.REPACK_Q4_0_R8D;
     }
 
     /**
