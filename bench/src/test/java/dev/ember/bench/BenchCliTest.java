@@ -70,8 +70,9 @@ class BenchCliTest {
         double sparse = json.get("decode_tokens_per_second").asDouble();
         assertTrue(dense > 0 && Double.isFinite(dense), "dense " + dense);
         assertEquals(sparse / dense, json.get("speedup").asDouble(), 1e-9);
-        // tiny: ffn 768, a random 192 of them run per token in every layer
-        assertEquals(0.75, json.get("sparsity_achieved").asDouble(), 1e-12);
+        // tiny: ffn 768, each neuron idle with probability 0.75 per token and layer: over >= 16 tokens x 768 x 4
+        // layers the share has a standard deviation of <= 0.002; 0.01 is five of them
+        assertEquals(0.75, json.get("sparsity_achieved").asDouble(), 0.01);
         assertEquals(4, json.get("layer_sparsity").size());
         JsonNode where = json.get("decode_ms_per_token");
         for (String phase : List.of("select_ms", "ffn_ms", "rest_ms")) {
