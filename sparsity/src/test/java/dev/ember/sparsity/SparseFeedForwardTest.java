@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.ember.sparsity.profile.ModelHash;
 import dev.ember.sparsity.profile.SparsityProfile;
+import dev.ember.tensor.GgmlType;
 import dev.ember.tensor.Tensor;
 import dev.ember.tensor.quant.Dequantize;
 
@@ -194,9 +195,11 @@ class SparseFeedForwardTest {
         }
     }
 
+    /** Floats, Q4_0 and Q8_0 keep their type; K-quants and the rest become Q8_0 (see {@link NeuronMajor}). */
     @ParameterizedTest
-    @CsvSource({"tiny-relu-f32.gguf, 0", "tiny-relu-q8_0.gguf, 0.01", "tiny-relu-q4_0.gguf, 0.12"})
-    void neuronMajorCopyIsTheTransposeOfDown(String file, double maxError) {
+    @CsvSource({"tiny-relu-f32.gguf, 0, F32", "tiny-relu-q8_0.gguf, 0.01, Q8_0", "tiny-relu-q4_0.gguf, 0.12, Q4_0",
+            "synth256-Q4_K_M.gguf, 0.01, Q8_0", "synth256-Q5_1.gguf, 0.01, Q8_0"})
+    void neuronMajorCopyIsTheTransposeOfDown(String file, double maxError, GgmlType copyType) {
         try (Model m = load(file, "scalar")) {
             Tensor down = m.gguf().tensor("blk.1.ffn_down.weight");
             NeuronMajor nm = NeuronMajor.of(down);
@@ -204,7 +207,7 @@ class SparseFeedForwardTest {
             int dim = (int) down.rows();
             assertEquals(ffn, nm.tensor().rows());
             assertEquals(dim, nm.tensor().shape().rowLength());
-            assertEquals(down.type(), nm.tensor().type(), "the copy keeps the block type");
+            assertEquals(copyType, nm.tensor().type(), "the copy's block type, from " + down.type());
             float[] row = new float[ffn];
             float[] neuron = new float[dim];
             double err = 0;
