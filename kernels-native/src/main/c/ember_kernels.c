@@ -826,6 +826,50 @@ EMBER_AVX2 void ember_sparse_ffn_q8_0(const uint8_t *bundles, int64_t bundle_byt
     }
 }
 
+// The same fused pass for K-quant gate and up rows (as stored: dim / 256 super-blocks of SB_BYTES each,
+// against the token's Q8_K activation, dot_q4_k / dot_q6_k) and a Q8_0 neuron-major down row (dim / 32 blocks
+// of 34 bytes; K-quant down matrices are copied to Q8_0, see NeuronMajor), added as floats. The bundle two
+// places ahead is asked for whole while this one computes.
+#define SPARSE_FFN_K(name, type, SB_BYTES)                                                                      \
+    EMBER_AVX2 void name(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids, const int32_t *starts, \
+                         int32_t from_chunk, int32_t to_chunk, const uint8_t *x, int32_t dim, const float *gate,  \
+                         int32_t act_kind, float *partials, float *h_out) {                                      \
+        const int blocks = dim / 32;                                                                             \
+        const int64_t row_bytes = (int64_t) (dim / 256) * (SB_BYTES);                                            \
+        for (int32_t c = from_chunk; c < to_chunk; c++) {                                                        \
+            float *y = partials + (int64_t) c * dim;                                                             \
+            memset(y, 0, sizeof(float) * dim);                                                                  \
+            const int32_t end = starts[c + 1];                                                                   \
+            for (int32_t i = starts[c]; i < end; i++) {                                                          \
+                const uint8_t *b = bundles + (int64_t) ids[i] * bundle_bytes;                                    \
+                if (i + 2 < end) {                                                                               \
+                    const uint8_t *next = bundles + (int64_t) ids[i + 2] * bundle_bytes;                         \
+                    for (int64_t off = gate ? row_bytes : 0; off < bundle_bytes; off += 64) {                    \
+                        _mm_prefetch((const char *) next + off, _MM_HINT_T0);                                    \
+                    }                                                                                            \
+                }                                                                                                \
+                const float g = gate ? gate[i] : dot_##type(b, x, dim / 256, 0);                                 \
+                const float u = dot_##type(b + row_bytes, x, dim / 256, 0);                                      \
+                const float h = activate(act_kind, g) * u;                                                       \
+                h_out[i] = h;                                                                                    \
+                const uint8_t *down = b + 2 * row_bytes;                                                         \
+                for (int bl = 0; bl < blocks; bl++) {                                                            \
+                    const uint8_t *wb = down + 34 * bl;                                                          \
+                    const __m256 sv = _mm256_set1_ps(h * half_to_float(wb));                                     \
+                    __m256 v[4];                                                                                 \
+                    q8_0_block_levels(wb, v);                                                                    \
+                    for (int k = 0; k < 4; k++) {                                                                \
+                        float *yk = y + 32 * bl + 8 * k;                                                         \
+                        _mm256_storeu_ps(yk, _mm256_fmadd_ps(sv, v[k], _mm256_loadu_ps(yk)));                    \
+                    }                                                                                            \
+                }                                                                                                \
+            }                                                                                                    \
+        }                                                                                                        \
+    }
+
+SPARSE_FFN_K(ember_sparse_ffn_q4_k, q4_k, 144)
+SPARSE_FFN_K(ember_sparse_ffn_q6_k, q6_k, 210)
+
 // out[j] += sum over chunks c (in order) of partials[c][j], for the columns of blocks [from, to) of 32.
 EMBER_AVX2 void ember_reduce_partials(const float *partials, int32_t chunks, int32_t dim, int32_t from, int32_t to,
                                       float *out) {
@@ -841,13 +885,14 @@ EMBER_AVX2 void ember_reduce_partials(const float *partials, int32_t chunks, int
     }
 }
 
-// Neuron bundles from gate and up rows (Q4_0: their r8b copies; Q8_0: as stored) and a neuron-major down:
-// n neurons of 3 * row_bytes each.
-void ember_bundle(const uint8_t *gate_r8b, const uint8_t *up_r8b, const uint8_t *down_nm, int64_t row_bytes,
-                       int32_t neurons, uint8_t *out) {
+// Neuron bundles from gate and up rows (Q4_0: their r8b copies; Q8_0 and K-quants: as stored) and a
+// neuron-major down row (Q4_0: r8d; else Q8_0 as stored): n neurons of 2 * row_bytes + down_row_bytes each.
+void ember_bundle(const uint8_t *gate_rows, const uint8_t *up_rows, int64_t row_bytes, const uint8_t *down_nm,
+                  int64_t down_row_bytes, int32_t neurons, uint8_t *out) {
+    const int64_t bundle = 2 * row_bytes + down_row_bytes;
     for (int64_t n = 0; n < neurons; n++) {
-        memcpy(out + n * 3 * row_bytes, gate_r8b + n * row_bytes, row_bytes);
-        memcpy(out + n * 3 * row_bytes + row_bytes, up_r8b + n * row_bytes, row_bytes);
-        memcpy(out + n * 3 * row_bytes + 2 * row_bytes, down_nm + n * row_bytes, row_bytes);
+        memcpy(out + n * bundle, gate_rows + n * row_bytes, row_bytes);
+        memcpy(out + n * bundle + row_bytes, up_rows + n * row_bytes, row_bytes);
+        memcpy(out + n * bundle + 2 * row_bytes, down_nm + n * down_row_bytes, down_row_bytes);
     }
 }

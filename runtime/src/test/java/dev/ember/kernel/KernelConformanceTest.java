@@ -177,14 +177,15 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
      * thread count. dim 512: whole groups of eight blocks, the shape a fused kernel may require.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void sparseFeedForwardEqualsItsComposition(GgmlType type) {
         Random rng = new Random(5000 + type.ordinal());
         int neurons = 70;
         int dim = 512;
         Tensor gate = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
         Tensor up = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
-        Tensor down = KernelOracle.quantizedGaussian(type, neurons, dim, rng); // neuron-major: row n = neuron n
+        // neuron-major: row n = neuron n; a K-quant model's copy is Q8_0 (NeuronMajor)
+        Tensor down = KernelOracle.quantizedGaussian(neuronMajorType(type), neurons, dim, rng);
         int[] ids = java.util.stream.IntStream.range(0, neurons).filter(n -> rng.nextInt(3) > 0).toArray();
         int count = ids.length;
         float[] x = KernelOracle.gaussian(rng, dim + 3, 1.0);
@@ -228,20 +229,25 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
         }
     }
 
+    /** The block type of the neuron-major down copy for an FFN of {@code type}: K-quants are copied to Q8_0. */
+    private static GgmlType neuronMajorType(GgmlType type) {
+        return type == GgmlType.Q4_K || type == GgmlType.Q6_K ? GgmlType.Q8_0 : type;
+    }
+
     /**
      * A listed neuron whose h is exactly 0 changes nothing, bit for bit: what ReLU's exact skipping relies on (its
      * run lists only the neurons with a positive gate; running every neuron lists them all). Ids out of
      * ascending order are served too (a fused kernel may need them ascending and fall back to its composition).
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void sparseFeedForwardIgnoresNeuronsWithZeroH(GgmlType type) {
         Random rng = new Random(6000 + type.ordinal());
         int neurons = 90;
         int dim = 512;
         Tensor gate = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
         Tensor up = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
-        Tensor down = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
+        Tensor down = KernelOracle.quantizedGaussian(neuronMajorType(type), neurons, dim, rng);
         float[] x = KernelOracle.gaussian(rng, dim, 1.0);
         int[] all = java.util.stream.IntStream.range(0, neurons).toArray();
         for (int threads : THREADS) {

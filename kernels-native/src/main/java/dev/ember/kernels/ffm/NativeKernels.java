@@ -172,8 +172,9 @@ public final class NativeKernels extends PooledKernels {
     private static final int CHUNKS = 16;
 
     /**
-     * Q4_0 (rows of whole groups of eight blocks) or Q8_0 gate, up and down: one fused pass in C over the chosen
-     * neurons' bundles ({@code ember_sparse_ffn_q4_0} / {@code _q8_0}), chunks of neurons split across the pool,
+     * Q4_0 (rows of whole groups of eight blocks) or Q8_0 gate, up and down, or Q4_K / Q6_K gate and up with a
+     * Q8_0 down (the neuron-major copy of a K-quant matrix): one fused pass in C over the chosen neurons' bundles
+     * ({@code ember_sparse_ffn_q4_0}, {@code _q8_0}, {@code _q4_k}, {@code _q6_k}), chunks of neurons split across the pool,
      * then the chunks' partial outputs summed in chunk order. Anything else: the composition of the other ops.
      */
     @Override
@@ -182,8 +183,10 @@ public final class NativeKernels extends PooledKernels {
                                   int resultOff) {
         int dim = Checks.cols(gate);
         GgmlType type = gate.type();
-        boolean fused = (type == GgmlType.Q4_0 && dim % 256 == 0 || type == GgmlType.Q8_0) && up.type() == type
-                && down.type() == type;
+        boolean kQuant = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+        boolean fused = up.type() == type && (type == GgmlType.Q4_0 && dim % 256 == 0 && down.type() == type
+                || type == GgmlType.Q8_0 && down.type() == type
+                || kQuant && dim % 256 == 0 && down.type() == GgmlType.Q8_0);
         if (!fused || Checks.cols(down) != dim || Checks.cols(up) != dim || down.rows() != gate.rows()
                 || up.rows() != gate.rows() || count == 0) {
             Kernels.composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateIsGiven, g, u, result,
@@ -229,9 +232,14 @@ public final class NativeKernels extends PooledKernels {
             gateSegment = gateGiven;
         }
         SparseTask t = sparseTask;
-        t.kernel = type == GgmlType.Q4_0 ? NativeLibrary.sparseFfnQ4_0() : NativeLibrary.sparseFfnQ8_0();
+        t.kernel = switch (type) {
+            case Q4_0 -> NativeLibrary.sparseFfnQ4_0();
+            case Q4_K -> NativeLibrary.sparseFfnQ4_K();
+            case Q6_K -> NativeLibrary.sparseFfnQ6_K();
+            default -> NativeLibrary.sparseFfnQ8_0();
+        };
         t.bundles = bundles;
-        t.bundleBytes = 3 * gate.rowBytes();
+        t.bundleBytes = 2 * gate.rowBytes() + down.rowBytes();
         t.ids = this.ids;
         t.starts = this.starts;
         t.x = activations.quantize(ActivationQuantizer.pairing(type), x, xOff, dim, 1);
@@ -296,7 +304,7 @@ public final class NativeKernels extends PooledKernels {
             long rowBytes = gate.rowBytes();
             int neurons = Math.toIntExact(gate.rows());
             int blocks = Checks.cols(gate) / 32;
-            MemorySegment bundles = NativeLibrary.allocate(3 * rowBytes * neurons);
+            MemorySegment bundles = NativeLibrary.allocate((2 * rowBytes + down.rowBytes()) * neurons);
             try (Arena scratch = Arena.ofConfined()) {
                 MemorySegment g = gate.data();
                 MemorySegment u = up.data();
@@ -309,7 +317,7 @@ public final class NativeKernels extends PooledKernels {
                     NativeLibrary.repackQ4_0r8b().invokeExact(up.data(), rowBytes, neurons, blocks, u);
                     NativeLibrary.repackQ4_0r8d().invokeExact(down.data(), rowBytes, neurons, blocks, d);
                 }
-                NativeLibrary.bundle().invokeExact(g, u, d, rowBytes, neurons, bundles);
+                NativeLibrary.bundle().invokeExact(g, u, rowBytes, d, down.rowBytes(), neurons, bundles);
             } catch (Throwable e) {
                 throw new IllegalStateException("cannot bundle " + gate.name(), e);
             }

@@ -54,9 +54,10 @@ final class NativeLibrary {
     private static final FunctionDescriptor REDUCE = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
 
-    /** {@code ember_bundle(gateRows, upRows, downNeuronMajor, rowBytes, neurons, out)}. */
+    /** {@code ember_bundle(gateRows, upRows, rowBytes, downNeuronMajor, downRowBytes, neurons, out)}. */
     private static final FunctionDescriptor BUNDLE_ROWS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
-            ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
+            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
+            ValueLayout.ADDRESS);
 
     private NativeLibrary() {
     }
@@ -77,6 +78,8 @@ final class NativeLibrary {
         static final MethodHandle FREE;
         static final MethodHandle SPARSE_FFN_Q4_0;
         static final MethodHandle SPARSE_FFN_Q8_0;
+        static final MethodHandle SPARSE_FFN_Q4_K;
+        static final MethodHandle SPARSE_FFN_Q6_K;
         static final MethodHandle REDUCE_PARTIALS;
         static final MethodHandle BUNDLE;
         static final MethodHandle ACCUMULATE_Q4_0;
@@ -96,6 +99,8 @@ final class NativeLibrary {
             MethodHandle free = null;
             MethodHandle sparseFfn = null;
             MethodHandle sparseFfn8 = null;
+            MethodHandle sparseFfn4k = null;
+            MethodHandle sparseFfn6k = null;
             MethodHandle reduce = null;
             MethodHandle bundle = null;
             MethodHandle acc4 = null;
@@ -129,6 +134,8 @@ final class NativeLibrary {
                     free = linker.downcallHandle(lib.findOrThrow("ember_free"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
                     sparseFfn = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q4_0"), SPARSE_FFN, critical);
                     sparseFfn8 = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q8_0"), SPARSE_FFN, critical);
+                    sparseFfn4k = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q4_k"), SPARSE_FFN, critical);
+                    sparseFfn6k = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q6_k"), SPARSE_FFN, critical);
                     reduce = linker.downcallHandle(lib.findOrThrow("ember_reduce_partials"), REDUCE, critical);
                     bundle = linker.downcallHandle(lib.findOrThrow("ember_bundle"), BUNDLE_ROWS);
                     acc4 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q4_0"), ACCUMULATE, critical);
@@ -155,6 +162,8 @@ final class NativeLibrary {
             FREE = free;
             SPARSE_FFN_Q4_0 = sparseFfn;
             SPARSE_FFN_Q8_0 = sparseFfn8;
+            SPARSE_FFN_Q4_K = sparseFfn4k;
+            SPARSE_FFN_Q6_K = sparseFfn6k;
             REDUCE_PARTIALS = reduce;
             BUNDLE = bundle;
             ACCUMULATE_Q4_0 = acc4;
@@ -233,6 +242,14 @@ final class NativeLibrary {
 
     static MethodHandle sparseFfnQ8_0() {
         return Holder.SPARSE_FFN_Q8_0;
+    }
+
+    static MethodHandle sparseFfnQ4_K() {
+        return Holder.SPARSE_FFN_Q4_K;
+    }
+
+    static MethodHandle sparseFfnQ6_K() {
+        return Holder.SPARSE_FFN_Q6_K;
     }
 
     static MethodHandle reducePartials() {
