@@ -758,6 +758,12 @@ EMBER_AVX2 void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_byt
     float da[blocks];
     r8b_prepare(x, blocks, act, asum8, da);
     const int32_t last = starts[to_chunk]; // prefetching looks past a chunk's end into the next one it runs
+    for (int32_t k = starts[from_chunk]; k < last && k < starts[from_chunk] + 8; k++) { // the first eight, now
+        const uint8_t *b = bundles + (int64_t) ids[k] * bundle_bytes;
+        for (int64_t off = gate ? row_bytes : 0; off < bundle_bytes; off += 64) {
+            _mm_prefetch((const char *) b + off, _MM_HINT_T0);
+        }
+    }
     for (int32_t c = from_chunk; c < to_chunk; c++) {
         float *y = partials + (int64_t) c * dim;
         memset(y, 0, sizeof(float) * dim);
