@@ -554,6 +554,22 @@ void ember_repack_q4_0_r8d(const uint8_t *w, int64_t row_bytes, int32_t rows, in
     repack_q4_0_groups(w, row_bytes, rows, blocks, out, 0);
 }
 
+// Neuron-major Q8_0 down rows for the fused sparse FFN, "r8d" as for Q4_0: per group of 8 blocks, 272 bytes:
+// the 8 fp16 scales, then the 8 blocks' 32 values as stored.
+void ember_repack_q8_0_r8d(const uint8_t *w, int64_t row_bytes, int32_t rows, int32_t blocks, uint8_t *out) {
+    for (int64_t r = 0; r < rows; r++) {
+        const uint8_t *row = w + r * row_bytes;
+        uint8_t *o = out + r * row_bytes;
+        for (int g = 0; g < blocks / 8; g++, o += 272) {
+            for (int k = 0; k < 8; k++) {
+                const uint8_t *b = row + 34 * (8 * g + k);
+                memcpy(o + 2 * k, b, 2);
+                memcpy(o + 16 + 32 * k, b + 2, 32);
+            }
+        }
+    }
+}
+
 // The activation of one token for r8b rows: its Q8_0 values interleaved as the rows are (act, 256 bytes per
 // group of 8 blocks), 8 * the sum of each block's values (for the nibbles' -8) and each block's scale.
 EMBER_AVX2 static void r8b_prepare(const uint8_t *x, int blocks, uint8_t *act, int32_t *asum8, float *da) {
@@ -639,9 +655,9 @@ EMBER_AVX2 void ember_rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, co
 }
 
 // The sparse FFN of one token over chosen neurons in one pass, on neuron bundles: per neuron n, bundle_bytes
-// holding its gate row and its up row (both r8b, over dim values), then its W_down column (neuron-major) in
-// "r8d": per group of 8 blocks of 32 outputs, the 8 blocks' fp16 scales, then their 8 x 16 nibble bytes as
-// Q4_0 stores them. ids ascending; chunk c is ids[starts[c] .. starts[c + 1]) (fixed by the caller by neuron
+// holding its gate row and its up row (over dim values: Q4_0 r8b, else as stored), then its W_down column
+// (neuron-major) in "r8d": per group of 8 blocks of 32 outputs, the 8 blocks' fp16 scales, then their values
+// as Q4_0 (16 nibble bytes a block) or Q8_0 (32 bytes) stores them. ids ascending; chunk c is ids[starts[c] .. starts[c + 1]) (fixed by the caller by neuron
 // number, so the sums do not depend on the thread count):
 //     h = act(gate . x) * (up . x)        (gate from `gate` when not NULL: computed densely by the caller)
 //     partial[c][j] = sum over the chunk's neurons of h * down[j]
@@ -672,24 +688,28 @@ EMBER_AVX2 static inline __m256i q4_0_levels_u8(const uint8_t *nibbles) {
                             _mm256_set1_epi8(0x0F));
 }
 
-// y[0 .. dim) += sum over n < count of h[n] * row n (r8d rows), the window's integer pass described above.
+// y[0 .. dim) += sum over n < count of h[n] * row n, the window's integer pass described above, over r8d rows:
+// per group of 8 blocks the 8 fp16 scales, then the blocks' values: Q4_0 nibbles (16 bytes a block, levels
+// 0..15 and an offset of -8) or, with q8, Q8_0 values (32 signed bytes a block).
 // Meanwhile asks for pf_bytes of each of pf[0 .. npf), a slice per block: this pass computes for a while from
 // rows already in cache, and without it the memory would idle (measured: 5.1-5.3 -> 7.6-9.5 GB/s a core at
 // 30 % of neurons, one thread, sparse_ffn_bench).
-EMBER_AVX2 static void down_window_q4_0(const uint8_t *const rows[8], const float h[8], int count, int groups,
-                                         float *y, const uint8_t *const *pf, int npf, int64_t pf_bytes) {
+EMBER_AVX2 static inline __attribute__((always_inline)) void down_window(
+        const uint8_t *const rows[8], const float h[8], int count, int groups, float *y, const uint8_t *const *pf,
+        int npf, int64_t pf_bytes, const int q8) {
+    const int64_t group_bytes = q8 ? 16 + 8 * 32 : 16 + 8 * 16;
+    const int pairs = (count + 1) / 2;
     const int64_t pf_step = (pf_bytes / (8 * groups) + 63) / 64 * 64;
     int64_t pf_off = 0;
-    const int pairs = (count + 1) / 2;
     for (int g = 0; g < groups; g++) {
         // per block of this group: each neuron's k, two neurons to a 32-bit lane (vpmaddwd's pairs); the scale;
-        // 8 * sum k (the nibbles' -8)
+        // for Q4_0, 8 * sum k (the nibbles' -8)
         __m256i k[8];
         __m256 m = _mm256_setzero_ps();
         __m256 c[8];
         for (int n = 0; n < 8; n++) {
             c[n] = _mm256_mul_ps(_mm256_set1_ps(h[n]),
-                                 _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (rows[n] + 144 * g))));
+                                 _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (rows[n] + group_bytes * g))));
             m = _mm256_max_ps(m, _mm256_andnot_ps(_mm256_set1_ps(-0.0f), c[n]));
         }
         const __m256 nonzero = _mm256_cmp_ps(m, _mm256_setzero_ps(), _CMP_GT_OQ);
@@ -706,7 +726,7 @@ EMBER_AVX2 static void down_window_q4_0(const uint8_t *const rows[8], const floa
                                 _mm256_or_si256(_mm256_and_si256(k[2 * p], _mm256_set1_epi32(0xFFFF)),
                                                 _mm256_slli_epi32(k[2 * p + 1], 16)));
         }
-        _mm256_storeu_si256((__m256i *) corr, _mm256_slli_epi32(ksum, 3));
+        _mm256_storeu_si256((__m256i *) corr, q8 ? _mm256_setzero_si256() : _mm256_slli_epi32(ksum, 3));
         _mm256_storeu_ps(s, _mm256_mul_ps(m, _mm256_set1_ps(1.0f / 32767.0f)));
         for (int kb = 0; kb < 8; kb++, pf_off += pf_step) {
             for (int q = 0; q < npf; q++) {
@@ -720,15 +740,20 @@ EMBER_AVX2 static void down_window_q4_0(const uint8_t *const rows[8], const floa
             __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
                               _mm256_setzero_si256()};
             for (int p = 0; p < pairs; p++) {
-                const __m256i a = q4_0_levels_u8(rows[2 * p] + 144 * g + 16 + 16 * kb);
-                const __m256i b = q4_0_levels_u8(rows[2 * p + 1] + 144 * g + 16 + 16 * kb);
+                const uint8_t *va = rows[2 * p] + group_bytes * g + 16 + (q8 ? 32 : 16) * kb;
+                const uint8_t *vb = rows[2 * p + 1] + group_bytes * g + 16 + (q8 ? 32 : 16) * kb;
+                // 32 values of each, in output order (Q4_0: low lane 0..15, high lane 16..31, as Q8_0 stores them)
+                const __m256i a = q8 ? _mm256_loadu_si256((const __m256i *) va) : q4_0_levels_u8(va);
+                const __m256i b = q8 ? _mm256_loadu_si256((const __m256i *) vb) : q4_0_levels_u8(vb);
                 const __m256i kk = _mm256_set1_epi32(kp[p][kb]);
-                const __m256i lo = _mm256_unpacklo_epi8(a, b); // outputs 0..7 | 16..23, a's and b's levels paired
+                const __m256i lo = _mm256_unpacklo_epi8(a, b); // outputs 0..7 | 16..23, a's and b's values paired
                 const __m256i hi = _mm256_unpackhi_epi8(a, b); // outputs 8..15 | 24..31
-                acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(lo)), kk));
-                acc[1] = _mm256_add_epi32(acc[1], _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(hi)), kk));
-                acc[2] = _mm256_add_epi32(acc[2], _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(lo, 1)), kk));
-                acc[3] = _mm256_add_epi32(acc[3], _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(hi, 1)), kk));
+                const __m128i part[4] = {_mm256_castsi256_si128(lo), _mm256_castsi256_si128(hi),
+                                         _mm256_extracti128_si256(lo, 1), _mm256_extracti128_si256(hi, 1)};
+                for (int v = 0; v < 4; v++) {
+                    const __m256i w = q8 ? _mm256_cvtepi8_epi16(part[v]) : _mm256_cvtepu8_epi16(part[v]);
+                    acc[v] = _mm256_add_epi32(acc[v], _mm256_madd_epi16(w, kk));
+                }
             }
             const __m256i off = _mm256_set1_epi32(corr[kb]);
             const __m256 sv = _mm256_set1_ps(s[kb]);
@@ -746,21 +771,28 @@ EMBER_AVX2 static void down_window_q4_0(const uint8_t *const rows[8], const floa
 #define AHEAD 3
 #endif
 
-EMBER_AVX2 void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
-                                      const int32_t *starts, int32_t from_chunk, int32_t to_chunk,
-                                      const uint8_t *x, int32_t dim, const float *gate, int32_t act_kind,
-                                      float *partials, float *h_out) {
+// The fused pass for each block type of the gate and up rows: 0 Q4_0 (r8b rows, r8d Q4_0 down), 1 Q8_0 (rows
+// as stored), 2 Q4_K and 3 Q6_K (rows as stored, against the token's Q8_K); the last three with an r8d Q8_0 down
+// (K-quant down matrices are copied to Q8_0, see NeuronMajor). `kind` is a constant at each exported function.
+EMBER_AVX2 static inline __attribute__((always_inline)) void sparse_ffn(
+        const int kind, const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids, const int32_t *starts,
+        int32_t from_chunk, int32_t to_chunk, const uint8_t *x, int32_t dim, const float *gate, int32_t act_kind,
+        float *partials, float *h_out) {
     const int blocks = dim / 32;
     const int groups = blocks / 8;
-    const int64_t row_bytes = (int64_t) blocks * 18;
-    uint8_t act[256 * groups];
-    int32_t asum8[blocks];
-    float da[blocks];
-    r8b_prepare(x, blocks, act, asum8, da);
+    const int64_t row_bytes = kind == 0 ? (int64_t) blocks * 18 : kind == 1 ? (int64_t) blocks * 34
+                              : (int64_t) (dim / 256) * (kind == 2 ? 144 : 210);
+    const int64_t skip = gate ? row_bytes : 0; // with the gate given, a bundle is read from its up row
+    uint8_t act[kind == 0 ? 256 * groups : 1];
+    int32_t asum8[kind == 0 ? blocks : 1];
+    float da[kind == 0 ? blocks : 1];
+    if (kind == 0) {
+        r8b_prepare(x, blocks, act, asum8, da);
+    }
     const int32_t last = starts[to_chunk]; // prefetching looks past a chunk's end into the next one it runs
     for (int32_t k = starts[from_chunk]; k < last && k < starts[from_chunk] + 8; k++) { // the first eight, now
         const uint8_t *b = bundles + (int64_t) ids[k] * bundle_bytes;
-        for (int64_t off = gate ? row_bytes : 0; off < bundle_bytes; off += 64) {
+        for (int64_t off = skip; off < bundle_bytes; off += 64) {
             _mm_prefetch((const char *) b + off, _MM_HINT_T0);
         }
     }
@@ -774,15 +806,34 @@ EMBER_AVX2 void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_byt
         for (int32_t i = starts[c]; i < end; i++) {
             const uint8_t *nb = bundles + (int64_t) ids[i] * bundle_bytes;
             const uint8_t *ahead = i + AHEAD < last ? bundles + (int64_t) ids[i + AHEAD] * bundle_bytes : NULL;
-            const float gv = gate ? gate[i] : r8b_dot(nb, groups, act, asum8, da, ahead, 1);
-            const float u = r8b_dot(nb + row_bytes, groups, act, asum8, da, ahead ? ahead + row_bytes : NULL, 1);
-            const float hv = activate(act_kind, gv) * u;
-            h_out[i] = hv;
-            if (ahead) {
-                for (int64_t off = 0; off < row_bytes; off += 64) {
-                    _mm_prefetch((const char *) ahead + 2 * row_bytes + off, _MM_HINT_T0);
+            float gv, u;
+            if (kind == 0) { // the r8b dots prefetch the gate and up rows ahead as they go; the down row here
+                gv = gate ? gate[i] : r8b_dot(nb, groups, act, asum8, da, ahead, 1);
+                u = r8b_dot(nb + row_bytes, groups, act, asum8, da, ahead ? ahead + row_bytes : NULL, 1);
+                if (ahead) {
+                    for (int64_t off = 2 * row_bytes; off < bundle_bytes; off += 64) {
+                        _mm_prefetch((const char *) ahead + off, _MM_HINT_T0);
+                    }
+                }
+            } else {
+                if (ahead) {
+                    for (int64_t off = skip; off < bundle_bytes; off += 64) {
+                        _mm_prefetch((const char *) ahead + off, _MM_HINT_T0);
+                    }
+                }
+                if (kind == 1) {
+                    gv = gate ? gate[i] : dot_q8_0(nb, x, blocks, 0);
+                    u = dot_q8_0(nb + row_bytes, x, blocks, 0);
+                } else if (kind == 2) {
+                    gv = gate ? gate[i] : dot_q4_k(nb, x, dim / 256, 0);
+                    u = dot_q4_k(nb + row_bytes, x, dim / 256, 0);
+                } else {
+                    gv = gate ? gate[i] : dot_q6_k(nb, x, dim / 256, 0);
+                    u = dot_q6_k(nb + row_bytes, x, dim / 256, 0);
                 }
             }
+            const float hv = activate(act_kind, gv) * u;
+            h_out[i] = hv;
             if (hv != 0.0f) { // a neuron with h = 0 adds nothing, and must not change its window's scales
                 rows[n] = nb + 2 * row_bytes;
                 h[n++] = hv;
@@ -795,99 +846,27 @@ EMBER_AVX2 void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_byt
                 const uint8_t *next[8]; // the next eight chosen bundles, from where this pass reads them
                 int nnext = 0;
                 for (int32_t k = i + 1; k < last && nnext < 8; k++) {
-                    next[nnext++] = bundles + (int64_t) ids[k] * bundle_bytes + (gate ? row_bytes : 0);
+                    next[nnext++] = bundles + (int64_t) ids[k] * bundle_bytes + skip;
                 }
-                down_window_q4_0(rows, h, n, groups, y, next, nnext, gate ? 2 * row_bytes : 3 * row_bytes);
+                down_window(rows, h, n, groups, y, next, nnext, bundle_bytes - skip, kind != 0);
                 n = 0;
             }
         }
     }
 }
 
-// The same fused pass for Q8_0 bundles (gate, up and neuron-major down rows as stored, dim / 32 blocks of
-// 34 bytes each): the row dots are dot_q8_0's (prefetching 2 KB ahead, which runs from gate into up into
-// down, all of one bundle), the next chosen bundles' starts are prefetched, the down rows added as floats.
-EMBER_AVX2 void ember_sparse_ffn_q8_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
-                                      const int32_t *starts, int32_t from_chunk, int32_t to_chunk,
-                                      const uint8_t *x, int32_t dim, const float *gate, int32_t act_kind,
-                                      float *partials, float *h_out) {
-    const int blocks = dim / 32;
-    const int64_t row_bytes = (int64_t) blocks * 34;
-    for (int32_t c = from_chunk; c < to_chunk; c++) {
-        float *y = partials + (int64_t) c * dim;
-        memset(y, 0, sizeof(float) * dim);
-        const int32_t end = starts[c + 1];
-        for (int32_t i = starts[c]; i < end; i++) {
-            const uint8_t *b = bundles + (int64_t) ids[i] * bundle_bytes;
-            if (i + 2 < end) {
-                const uint8_t *next = bundles + (int64_t) ids[i + 2] * bundle_bytes;
-                for (int off = 0; off < 2048; off += 64) {
-                    _mm_prefetch((const char *) next + off, _MM_HINT_T0);
-                }
-            }
-            const float g = gate ? gate[i] : dot_q8_0(b, x, blocks, 1);
-            const float u = dot_q8_0(b + row_bytes, x, blocks, 1);
-            const float h = activate(act_kind, g) * u;
-            h_out[i] = h;
-            const uint8_t *down = b + 2 * row_bytes;
-            for (int bl = 0; bl < blocks; bl++) {
-                const uint8_t *wb = down + 34 * bl;
-                PREFETCH_AHEAD(1, wb);
-                const __m256 sv = _mm256_set1_ps(h * half_to_float(wb));
-                __m256 v[4];
-                q8_0_block_levels(wb, v);
-                for (int k = 0; k < 4; k++) {
-                    float *yk = y + 32 * bl + 8 * k;
-                    _mm256_storeu_ps(yk, _mm256_fmadd_ps(sv, v[k], _mm256_loadu_ps(yk)));
-                }
-            }
-        }
-    }
-}
-
-// The same fused pass for K-quant gate and up rows (as stored: dim / 256 super-blocks of SB_BYTES each,
-// against the token's Q8_K activation, dot_q4_k / dot_q6_k) and a Q8_0 neuron-major down row (dim / 32 blocks
-// of 34 bytes; K-quant down matrices are copied to Q8_0, see NeuronMajor), added as floats. The bundle two
-// places ahead is asked for whole while this one computes.
-#define SPARSE_FFN_K(name, type, SB_BYTES)                                                                      \
+#define SPARSE_FFN(name, kind)                                                                                   \
     EMBER_AVX2 void name(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids, const int32_t *starts, \
                          int32_t from_chunk, int32_t to_chunk, const uint8_t *x, int32_t dim, const float *gate,  \
                          int32_t act_kind, float *partials, float *h_out) {                                      \
-        const int blocks = dim / 32;                                                                             \
-        const int64_t row_bytes = (int64_t) (dim / 256) * (SB_BYTES);                                            \
-        for (int32_t c = from_chunk; c < to_chunk; c++) {                                                        \
-            float *y = partials + (int64_t) c * dim;                                                             \
-            memset(y, 0, sizeof(float) * dim);                                                                  \
-            const int32_t end = starts[c + 1];                                                                   \
-            for (int32_t i = starts[c]; i < end; i++) {                                                          \
-                const uint8_t *b = bundles + (int64_t) ids[i] * bundle_bytes;                                    \
-                if (i + 2 < end) {                                                                               \
-                    const uint8_t *next = bundles + (int64_t) ids[i + 2] * bundle_bytes;                         \
-                    for (int64_t off = gate ? row_bytes : 0; off < bundle_bytes; off += 64) {                    \
-                        _mm_prefetch((const char *) next + off, _MM_HINT_T0);                                    \
-                    }                                                                                            \
-                }                                                                                                \
-                const float g = gate ? gate[i] : dot_##type(b, x, dim / 256, 0);                                 \
-                const float u = dot_##type(b + row_bytes, x, dim / 256, 0);                                      \
-                const float h = activate(act_kind, g) * u;                                                       \
-                h_out[i] = h;                                                                                    \
-                const uint8_t *down = b + 2 * row_bytes;                                                         \
-                for (int bl = 0; bl < blocks; bl++) {                                                            \
-                    const uint8_t *wb = down + 34 * bl;                                                          \
-                    const __m256 sv = _mm256_set1_ps(h * half_to_float(wb));                                     \
-                    __m256 v[4];                                                                                 \
-                    q8_0_block_levels(wb, v);                                                                    \
-                    for (int k = 0; k < 4; k++) {                                                                \
-                        float *yk = y + 32 * bl + 8 * k;                                                         \
-                        _mm256_storeu_ps(yk, _mm256_fmadd_ps(sv, v[k], _mm256_loadu_ps(yk)));                    \
-                    }                                                                                            \
-                }                                                                                                \
-            }                                                                                                    \
-        }                                                                                                        \
+        sparse_ffn(kind, bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act_kind,       \
+                   partials, h_out);                                                                             \
     }
 
-SPARSE_FFN_K(ember_sparse_ffn_q4_k, q4_k, 144)
-SPARSE_FFN_K(ember_sparse_ffn_q6_k, q6_k, 210)
+SPARSE_FFN(ember_sparse_ffn_q4_0, 0)
+SPARSE_FFN(ember_sparse_ffn_q8_0, 1)
+SPARSE_FFN(ember_sparse_ffn_q4_k, 2)
+SPARSE_FFN(ember_sparse_ffn_q6_k, 3)
 
 // out[j] += sum over chunks c (in order) of partials[c][j], for the columns of blocks [from, to) of 32.
 EMBER_AVX2 void ember_reduce_partials(const float *partials, int32_t chunks, int32_t dim, int32_t from, int32_t to,

@@ -184,9 +184,9 @@ public final class NativeKernels extends PooledKernels {
         int dim = Checks.cols(gate);
         GgmlType type = gate.type();
         boolean kQuant = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
-        boolean fused = up.type() == type && (type == GgmlType.Q4_0 && dim % 256 == 0 && down.type() == type
-                || type == GgmlType.Q8_0 && down.type() == type
-                || kQuant && dim % 256 == 0 && down.type() == GgmlType.Q8_0);
+        // rows of whole groups of eight blocks (the bundles' r8b/r8d layouts)
+        boolean fused = up.type() == type && dim % 256 == 0 && (type == GgmlType.Q4_0 && down.type() == type
+                || type == GgmlType.Q8_0 && down.type() == type || kQuant && down.type() == GgmlType.Q8_0);
         if (!fused || Checks.cols(down) != dim || Checks.cols(up) != dim || down.rows() != gate.rows()
                 || up.rows() != gate.rows() || count == 0) {
             Kernels.composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateIsGiven, g, u, result,
@@ -308,14 +308,15 @@ public final class NativeKernels extends PooledKernels {
             try (Arena scratch = Arena.ofConfined()) {
                 MemorySegment g = gate.data();
                 MemorySegment u = up.data();
-                MemorySegment d = down.data();
-                if (gate.type() == GgmlType.Q4_0) { // gate and up rows r8b, down rows r8d: the fused kernel's
+                MemorySegment d = scratch.allocate(down.rowBytes() * neurons, 64); // down rows r8d
+                if (gate.type() == GgmlType.Q4_0) { // and Q4_0 gate and up rows r8b: the fused kernel's layouts
                     g = scratch.allocate(rowBytes * neurons, 64);
                     u = scratch.allocate(rowBytes * neurons, 64);
-                    d = scratch.allocate(rowBytes * neurons, 64);
                     NativeLibrary.repackQ4_0r8b().invokeExact(gate.data(), rowBytes, neurons, blocks, g);
                     NativeLibrary.repackQ4_0r8b().invokeExact(up.data(), rowBytes, neurons, blocks, u);
                     NativeLibrary.repackQ4_0r8d().invokeExact(down.data(), rowBytes, neurons, blocks, d);
+                } else {
+                    NativeLibrary.repackQ8_0r8d().invokeExact(down.data(), down.rowBytes(), neurons, blocks, d);
                 }
                 NativeLibrary.bundle().invokeExact(g, u, rowBytes, d, down.rowBytes(), neurons, bundles);
             } catch (Throwable e) {

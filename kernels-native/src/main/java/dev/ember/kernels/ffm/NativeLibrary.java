@@ -74,6 +74,7 @@ final class NativeLibrary {
         static final MethodHandle ROWS_Q4_0_R8B;
         static final MethodHandle REPACK_Q4_0_R8B;
         static final MethodHandle REPACK_Q4_0_R8D;
+        static final MethodHandle REPACK_Q8_0_R8D;
         static final MethodHandle ALLOC;
         static final MethodHandle FREE;
         static final MethodHandle SPARSE_FFN_Q4_0;
@@ -95,6 +96,7 @@ final class NativeLibrary {
             MethodHandle q4r8b = null;
             MethodHandle repackR8b = null;
             MethodHandle repackR8d = null;
+            MethodHandle repackQ8r8d = null;
             MethodHandle alloc = null;
             MethodHandle free = null;
             MethodHandle sparseFfn = null;
@@ -129,6 +131,7 @@ final class NativeLibrary {
                     q4r8b = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_r8b"), ROWS, critical);
                     repackR8b = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8b"), REPACK);
                     repackR8d = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8d"), REPACK);
+                    repackQ8r8d = linker.downcallHandle(lib.findOrThrow("ember_repack_q8_0_r8d"), REPACK);
                     alloc = linker.downcallHandle(lib.findOrThrow("ember_alloc"),
                             FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
                     free = linker.downcallHandle(lib.findOrThrow("ember_free"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
@@ -158,6 +161,7 @@ final class NativeLibrary {
             ROWS_Q4_0_R8B = q4r8b;
             REPACK_Q4_0_R8B = repackR8b;
             REPACK_Q4_0_R8D = repackR8d;
+            REPACK_Q8_0_R8D = repackQ8r8d;
             ALLOC = alloc;
             FREE = free;
             SPARSE_FFN_Q4_0 = sparseFfn;
@@ -208,6 +212,11 @@ final class NativeLibrary {
     /** {@code ember_repack_q4_0_r8d(w, rowBytes, rows, blocks, out)}: neuron-major down rows for the bundles. */
     static MethodHandle repackQ4_0r8d() {
         return Holder.REPACK_Q4_0_R8D;
+    }
+
+    /** {@code ember_repack_q8_0_r8d(w, rowBytes, rows, blocks, out)}: Q8_0 neuron-major down rows for the bundles. */
+    static MethodHandle repackQ8_0r8d() {
+        return Holder.REPACK_Q8_0_R8D;
     }
 
     /**
