@@ -525,19 +525,19 @@ ACCUMULATE_KERNEL(ember_accumulate_q8_0, q8_0, 34)
 // call, so vpmaddubsw + vpmaddwd leave block k's exact integer sum in lane k: no horizontal sum per block.
 // The sums then go into the row's accumulator one FMA per block in block order, as dot_q4_0 and the
 // eight-row kernel do, so a sparse row equals its dense result bit for bit.
-// Both layouts below: per row and group of 8 blocks, the 8 fp16 scales, then the 8 x 16 nibble bytes, either
-// as stored ("r8d") or interleaved four bytes at a time ("r8b").
-static void repack_q4_0_groups(const uint8_t *w, int64_t row_bytes, int32_t rows, int32_t blocks, uint8_t *out,
-                               int interleave) {
+// The layouts below: per row and group of 8 blocks, the 8 fp16 scales, then the 8 blocks' value bytes (vb: 16
+// for Q4_0, 32 for Q8_0), either as stored ("r8d") or, Q4_0 only, interleaved four bytes at a time ("r8b").
+static void repack_groups(const uint8_t *w, int64_t row_bytes, int32_t rows, int32_t blocks, uint8_t *out, int vb,
+                          int interleave) {
     for (int64_t r = 0; r < rows; r++) {
         const uint8_t *row = w + r * row_bytes;
         uint8_t *o = out + r * row_bytes;
-        for (int g = 0; g < blocks / 8; g++, o += 144) {
+        for (int g = 0; g < blocks / 8; g++, o += 16 + 8 * vb) {
             for (int k = 0; k < 8; k++) {
-                const uint8_t *b = row + 18 * (8 * g + k);
+                const uint8_t *b = row + (2 + vb) * (8 * g + k);
                 memcpy(o + 2 * k, b, 2);
-                for (int m = 0; m < 4; m++) {
-                    memcpy(interleave ? o + 16 + 32 * m + 4 * k : o + 16 + 16 * k + 4 * m, b + 2 + 4 * m, 4);
+                for (int m = 0; m < vb / 4; m++) {
+                    memcpy(interleave ? o + 16 + 32 * m + 4 * k : o + 16 + vb * k + 4 * m, b + 2 + 4 * m, 4);
                 }
             }
         }
@@ -545,29 +545,18 @@ static void repack_q4_0_groups(const uint8_t *w, int64_t row_bytes, int32_t rows
 }
 
 void ember_repack_q4_0_r8b(const uint8_t *w, int64_t row_bytes, int32_t rows, int32_t blocks, uint8_t *out) {
-    repack_q4_0_groups(w, row_bytes, rows, blocks, out, 1);
+    repack_groups(w, row_bytes, rows, blocks, out, 16, 1);
 }
 
-// Neuron-major Q4_0 down rows for the fused sparse FFN ("r8d"): per row and group of 8 blocks, 144 bytes: the 8
-// blocks' fp16 scales, then their 8 x 16 nibble bytes as stored, so a window's scales load as one vector.
+// Neuron-major down rows for the fused sparse FFN ("r8d"): per row and group of 8 blocks, the 8 blocks' fp16
+// scales, then their values as stored (Q4_0: 144 bytes a group, Q8_0: 272), so a window's scales load as one
+// vector.
 void ember_repack_q4_0_r8d(const uint8_t *w, int64_t row_bytes, int32_t rows, int32_t blocks, uint8_t *out) {
-    repack_q4_0_groups(w, row_bytes, rows, blocks, out, 0);
+    repack_groups(w, row_bytes, rows, blocks, out, 16, 0);
 }
 
-// Neuron-major Q8_0 down rows for the fused sparse FFN, "r8d" as for Q4_0: per group of 8 blocks, 272 bytes:
-// the 8 fp16 scales, then the 8 blocks' 32 values as stored.
 void ember_repack_q8_0_r8d(const uint8_t *w, int64_t row_bytes, int32_t rows, int32_t blocks, uint8_t *out) {
-    for (int64_t r = 0; r < rows; r++) {
-        const uint8_t *row = w + r * row_bytes;
-        uint8_t *o = out + r * row_bytes;
-        for (int g = 0; g < blocks / 8; g++, o += 272) {
-            for (int k = 0; k < 8; k++) {
-                const uint8_t *b = row + 34 * (8 * g + k);
-                memcpy(o + 2 * k, b, 2);
-                memcpy(o + 16 + 32 * k, b + 2, 32);
-            }
-        }
-    }
+    repack_groups(w, row_bytes, rows, blocks, out, 32, 0);
 }
 
 // The activation of one token for r8b rows: its Q8_0 values interleaved as the rows are (act, 256 bytes per
