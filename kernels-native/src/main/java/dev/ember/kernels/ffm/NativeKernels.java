@@ -172,10 +172,11 @@ public final class NativeKernels extends PooledKernels {
     private static final int CHUNKS = 16;
 
     /**
-     * Q4_0 (rows of whole groups of eight blocks) or Q8_0 gate, up and down, or Q4_K / Q6_K gate and up with a
-     * Q8_0 down (the neuron-major copy of a K-quant matrix): one fused pass in C over the chosen neurons' bundles
-     * ({@code ember_sparse_ffn_q4_0}, {@code _q8_0}, {@code _q4_k}, {@code _q6_k}), chunks of neurons split across the pool,
-     * then the chunks' partial outputs summed in chunk order. Anything else: the composition of the other ops.
+     * Q4_0 or Q8_0 gate, up and down, or Q4_K / Q6_K gate and up with a Q8_0 down (the neuron-major copy of a
+     * K-quant matrix), rows of whole groups of eight blocks: one fused pass in C over the chosen neurons' bundles
+     * ({@code ember_sparse_ffn_q4_0}, {@code _q8_0}, {@code _q4_k}, {@code _q6_k}), chunks of neurons split
+     * across the pool, then the chunks' partial outputs summed in chunk order. Anything else, and ids not in
+     * ascending order: the composition of the other ops.
      */
     @Override
     public void sparseFeedForward(Tensor gate, Tensor up, Tensor down, Activation act, int[] ids, int count,
@@ -184,7 +185,6 @@ public final class NativeKernels extends PooledKernels {
         int dim = Checks.cols(gate);
         GgmlType type = gate.type();
         boolean kQuant = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
-        // rows of whole groups of eight blocks (the bundles' r8b/r8d layouts)
         boolean fused = up.type() == type && dim % 256 == 0 && (type == GgmlType.Q4_0 && down.type() == type
                 || type == GgmlType.Q8_0 && down.type() == type || kQuant && down.type() == GgmlType.Q8_0);
         if (!fused || Checks.cols(down) != dim || Checks.cols(up) != dim || down.rows() != gate.rows()
