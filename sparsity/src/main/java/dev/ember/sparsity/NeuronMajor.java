@@ -19,8 +19,9 @@ import java.util.WeakHashMap;
  *
  * <p>The copy keeps the original's block type for floats, and for Q4_0 and Q8_0 when the new rows (dim values)
  * are whole blocks (Q4_0 stays Q4_0: the bytes per neuron are what sparsity saves, and the fused kernels
- * read it); every other type becomes Q8_0, else F32. Quantized types are re-quantized over the new rows, which adds error: {@link #relativeError()} is the
- * RMS of (copy - original) over the RMS of the original, measured on the whole matrix when the copy is made.
+ * read it); every other type becomes Q8_0, else F32. Quantized types are re-quantized over the new rows,
+ * which adds error: {@link #relativeError()} is the RMS of (copy - original) over the RMS of the original,
+ * measured on the whole matrix when the copy is made.
  * Copies are cached per source tensor (weakly: they go with the model), off-heap in an automatic arena.
  */
 public final class NeuronMajor {

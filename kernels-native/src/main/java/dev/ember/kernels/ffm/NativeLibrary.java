@@ -44,7 +44,10 @@ final class NativeLibrary {
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS);
 
-    /** {@code ember_sparse_ffn_q4_0(bundles, bundleBytes, ids, starts, fromChunk, toChunk, x, dim, gate, act, partials, h)}. */
+    /**
+     * {@code ember_sparse_ffn_X(bundles, bundleBytes, ids, starts, fromChunk, toChunk, x, dim, gate, act, partials,
+     * h)}.
+     */
     private static final FunctionDescriptor SPARSE_FFN = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
