@@ -167,6 +167,7 @@ public final class NativeKernels extends PooledKernels {
     private final ReduceTask reduceTask = new ReduceTask();
     private MemorySegment partials = MemorySegment.NULL;
     private MemorySegment hValues = MemorySegment.NULL;
+    private MemorySegment reduced = MemorySegment.NULL; // the partials' sum
     private MemorySegment gateGiven = MemorySegment.NULL;
     /** Chunks of chosen neurons, each summed into its own partial output: fixed per count, not per thread. */
     private static final int CHUNKS = 16;
@@ -187,8 +188,9 @@ public final class NativeKernels extends PooledKernels {
         boolean kQuant = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
         boolean fused = up.type() == type && dim % 256 == 0 && (type == GgmlType.Q4_0 && down.type() == type
                 || type == GgmlType.Q8_0 && down.type() == type || kQuant && down.type() == GgmlType.Q8_0);
+        int chunks;
         if (!fused || Checks.cols(down) != dim || Checks.cols(up) != dim || down.rows() != gate.rows()
-                || up.rows() != gate.rows() || count == 0) {
+                || up.rows() != gate.rows() || count == 0 || (chunks = chunkStarts(ids, count, gate.rows())) < 0) {
             Kernels.composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateIsGiven, g, u, result,
                     resultOff);
             return;
@@ -197,24 +199,6 @@ public final class NativeKernels extends PooledKernels {
         if (xOff < 0 || xOff + dim > x.length || resultOff < 0 || resultOff + dim > result.length || g.length < count) {
             throw new IndexOutOfBoundsException("sparseFeedForward: x[" + xOff + " + " + dim + "] of " + x.length
                     + ", out[" + resultOff + " + " + dim + "] of " + result.length + ", g of " + g.length + " for " + count);
-        }
-        int ffn = Math.toIntExact(gate.rows());
-        // chunk c: the chosen neurons numbered in [c * span, (c + 1) * span), span a multiple of the kernel's
-        // windows of 8, so a chunk's sums depend on neither the thread count nor which idle neurons were listed
-        int span = (ffn + 8 * CHUNKS - 1) / (8 * CHUNKS) * 8;
-        int chunks = (ffn + span - 1) / span;
-        this.starts = grown(this.starts, 4L * (chunks + 1));
-        for (int c = 0, k = 0; c <= chunks; c++) {
-            long bound = (long) c * span;
-            while (k < count && ids[k] < bound) {
-                if (k > 0 && ids[k] <= ids[k - 1]) { // the chunks need ascending ids; anything else composes
-                    Kernels.composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateIsGiven, g,
-                            u, result, resultOff);
-                    return;
-                }
-                k++;
-            }
-            this.starts.setAtIndex(ValueLayout.JAVA_INT, c, c == chunks ? count : k);
         }
         MemorySegment bundles = bundlesHere.get(gate);
         if (bundles == null) {
@@ -254,9 +238,9 @@ public final class NativeKernels extends PooledKernels {
         t.h = hValues;
         parallel(t, chunks, 3L * count * dim);
         t.clear();
-        out = grown(out, 4L * dim);
-        MemorySegment o = out;
-        o.asSlice(0, 4L * dim).fill((byte) 0);
+        reduced = grown(reduced, 4L * dim);
+        MemorySegment o = reduced;
+        o.fill((byte) 0); // the whole of its own scratch (dim floats): a slice would be an object a call
         // the partials' sum on this thread: ~32 K adds, less than waking the pool again would cost
         ReduceTask r = reduceTask;
         r.partials = partials;
@@ -297,6 +281,31 @@ public final class NativeKernels extends PooledKernels {
             view.clear();
         }
         view.put(t, copy);
+    }
+
+    /**
+     * Fills {@link #starts}: chunk c holds the chosen neurons numbered in [c * span, (c + 1) * span), span a
+     * multiple of the kernel's windows of 8, so a chunk's sums depend on neither the thread count nor which idle
+     * neurons were listed.
+     *
+     * @return the number of chunks, or -1 when the ids are not ascending (the chunks need them so)
+     */
+    private int chunkStarts(int[] ids, int count, long neurons) {
+        int ffn = Math.toIntExact(neurons);
+        int span = (ffn + 8 * CHUNKS - 1) / (8 * CHUNKS) * 8;
+        int chunks = (ffn + span - 1) / span;
+        starts = grown(starts, 4L * (chunks + 1));
+        for (int c = 0, k = 0; c <= chunks; c++) {
+            long bound = (long) c * span;
+            while (k < count && ids[k] < bound) {
+                if (k > 0 && ids[k] <= ids[k - 1]) {
+                    return -1;
+                }
+                k++;
+            }
+            starts.setAtIndex(ValueLayout.JAVA_INT, c, c == chunks ? count : k);
+        }
+        return chunks;
     }
 
     private static MemorySegment bundles(Tensor gate, Tensor up, Tensor down) {
