@@ -756,9 +756,7 @@ EMBER_AVX2 static inline __attribute__((always_inline)) void down_window(
 }
 
 // how many chosen neurons ahead the fused kernel prefetches (2 to 8 measured alike on EPYC, within noise)
-#ifndef AHEAD
 #define AHEAD 3
-#endif
 
 // The fused pass for each block type of the gate and up rows: 0 Q4_0 (r8b rows, r8d Q4_0 down), 1 Q8_0 (rows
 // as stored), 2 Q4_K and 3 Q6_K (rows as stored, against the token's Q8_K); the last three with an r8d Q8_0 down

@@ -173,8 +173,9 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
 
     /**
      * sparseFeedForward equals the composition of matvecRows, gatedActivation and accumulateRows (its definition)
-     * within 1e-4 of the terms' magnitudes (float rounding, or a fused kernel's 16-bit coefficients), for either activation, with the gate computed or given, and does not depend on the
-     * thread count. dim 512: whole groups of eight blocks, the shape a fused kernel may require.
+     * within 1e-4 of the terms' magnitudes (float rounding, or a fused kernel's 16-bit coefficients), for either
+     * activation, with the gate computed or given, and does not depend on the thread count. dim 512: whole groups
+     * of eight blocks, the shape a fused kernel may require.
      */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
@@ -182,10 +183,10 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
         Random rng = new Random(5000 + type.ordinal());
         int neurons = 70;
         int dim = 512;
-        Tensor gate = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
-        Tensor up = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
-        // neuron-major: row n = neuron n; a K-quant model's copy is Q8_0 (NeuronMajor)
-        Tensor down = KernelOracle.quantizedGaussian(neuronMajorType(type), neurons, dim, rng);
+        Tensor[] ffn = sparseFfnWeights(type, neurons, dim, rng);
+        Tensor gate = ffn[0];
+        Tensor up = ffn[1];
+        Tensor down = ffn[2];
         int[] ids = java.util.stream.IntStream.range(0, neurons).filter(n -> rng.nextInt(3) > 0).toArray();
         int count = ids.length;
         float[] x = KernelOracle.gaussian(rng, dim + 3, 1.0);
@@ -229,9 +230,15 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
         }
     }
 
-    /** The block type of the neuron-major down copy for an FFN of {@code type}: K-quants are copied to Q8_0. */
-    private static GgmlType neuronMajorType(GgmlType type) {
-        return type == GgmlType.Q4_K || type == GgmlType.Q6_K ? GgmlType.Q8_0 : type;
+    /**
+     * @return gate, up and a neuron-major down (row n = neuron n), gaussian: gate and up of {@code type}, down of
+     *         the type a model's neuron-major copy has (K-quants are copied to Q8_0, see NeuronMajor)
+     */
+    private static Tensor[] sparseFfnWeights(GgmlType type, int neurons, int dim, Random rng) {
+        Tensor gate = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
+        Tensor up = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
+        GgmlType downType = type == GgmlType.Q4_K || type == GgmlType.Q6_K ? GgmlType.Q8_0 : type;
+        return new Tensor[] {gate, up, KernelOracle.quantizedGaussian(downType, neurons, dim, rng)};
     }
 
     /**
@@ -245,9 +252,10 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
         Random rng = new Random(6000 + type.ordinal());
         int neurons = 90;
         int dim = 512;
-        Tensor gate = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
-        Tensor up = KernelOracle.quantizedGaussian(type, neurons, dim, rng);
-        Tensor down = KernelOracle.quantizedGaussian(neuronMajorType(type), neurons, dim, rng);
+        Tensor[] ffn = sparseFfnWeights(type, neurons, dim, rng);
+        Tensor gate = ffn[0];
+        Tensor up = ffn[1];
+        Tensor down = ffn[2];
         float[] x = KernelOracle.gaussian(rng, dim, 1.0);
         int[] all = java.util.stream.IntStream.range(0, neurons).toArray();
         for (int threads : THREADS) {
