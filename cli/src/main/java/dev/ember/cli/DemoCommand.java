@@ -5,10 +5,9 @@ import dev.ember.GenerationResult;
 import dev.ember.LoadOptions;
 import dev.ember.Model;
 import dev.ember.Session;
+import dev.ember.EmberException;
 import dev.ember.model.Config;
-import dev.ember.model.SyntheticModel;
 import dev.ember.sampling.SamplerSpec;
-import dev.ember.tensor.GgmlType;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,37 +16,40 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code ember demo}: the README's first command. With no model it writes a small synthetic one
- * (random weights, a real llama shape) into a cache folder once, then generates from it and prints
- * what ran; {@code --model} runs a real model instead.
+ * {@code ember demo}: the README's first command. With no model it runs stories260K, a tiny trained
+ * model shipped inside the CLI's jar (MIT, from llama2.c; copied once into the cache folder, since
+ * weights are memory-mapped from a file), and prints a story; {@code --model} runs any GGUF file instead.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Show Ember generating text, with no model needed (a synthetic one is written).")
+        description = "Tell a story with the small model shipped with Ember (or run --model M).")
 final class DemoCommand implements Callable<Integer> {
-    /** The synthetic model's type and seed: fixed, so the cached file is written once and reused. */
-    static final GgmlType SYNTHETIC_TYPE = GgmlType.Q8_0;
-    static final long SYNTHETIC_SEED = 42;
+    /** The model in the jar: stories260K, Q8_0 (370 KiB; its licence and attribution sit beside it). */
+    static final String BUNDLED_MODEL = "stories260K-q8_0.gguf";
+    static final long SEED = 42;
     /** System property (then environment variable EMBER_CACHE) that moves the cache folder. */
     static final String CACHE_PROPERTY = "ember.cache";
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, description = "a GGUF model to use instead of the synthetic one")
+    @Option(names = {"-m", "--model"}, description = "a GGUF model to use instead of the shipped one")
     Path model;
 
     @Option(names = {"-p", "--prompt"}, defaultValue = "Once upon a time", description = "default: ${DEFAULT-VALUE}")
     String prompt;
 
-    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "32",
-            description = "tokens to generate (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "200",
+            description = "most tokens to generate (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
     @Mixin
@@ -58,16 +60,14 @@ final class DemoCommand implements Callable<Integer> {
         CommandLine cmd = spec.commandLine();
         PrintWriter out = cmd.getOut();
         LoadOptions loadOptions = engine.loadOptions(cmd);
-        // random weights draw EOS now and then (1 in 512): the synthetic run goes on to show its speed
         GenerationRequest request = EngineOptions.checked(cmd, () -> GenerationRequest.builder().prompt(prompt)
-                .maxTokens(maxTokens).sampler(SamplerSpec.builder().seed(SYNTHETIC_SEED).build())
-                .ignoreEos(model == null).build());
+                .maxTokens(maxTokens).sampler(SamplerSpec.builder().seed(SEED).build()).build());
         Path file = model;
         if (file == null) {
-            out.println("Ember demo: no --model given, so it runs a synthetic model.");
-            file = syntheticModel(out);
-            out.println("  note:    a synthetic model has random weights, so it prints nonsense. That is expected:");
-            out.println("           it shows the engine running end to end (GGUF mmap, tokenizer, kernels, sampling).");
+            file = bundledModel();
+            out.println("Ember demo: stories260K, a 260K-parameter Llama-2 model trained on TinyStories (llama2.c, MIT),");
+            out.println("  shipped with Ember; ./ember demo --model M.gguf runs any other GGUF file.");
+            out.println("  file:    " + file);
         } else {
             out.println("Ember demo on " + file);
         }
@@ -100,26 +100,29 @@ final class DemoCommand implements Callable<Integer> {
                     r.prefill().tokens(), r.prefill().tokensPerSecond(), r.kernels(), r.threads(),
                     r.stopReason().name().toLowerCase(Locale.ROOT));
         }
-        out.println("Next: ./ember run --model M.gguf --prompt 'Once upon a time'   (./ember --help for more)");
+        out.println("Next: ./ember chat --model M.gguf, ./ember serve --model M.gguf   (./ember --help for more)");
         return 0;
     }
 
-    /** @return the cached synthetic model, written now if it is not there yet */
-    private static Path syntheticModel(PrintWriter out) throws IOException {
-        Path dir = cacheDir();
-        Path file = dir.resolve(SyntheticModel.fileName(SyntheticModel.TINY, SYNTHETIC_TYPE, SYNTHETIC_SEED));
-        if (Files.isRegularFile(file)) {
-            out.printf("  file:    %s (cached)%n", file);
-            return file;
+    /** @return the shipped model as a file in the cache folder (copied from the jar once; mmap needs a file) */
+    static Path bundledModel() throws IOException {
+        Path file = cacheDir().resolve(BUNDLED_MODEL);
+        try (InputStream in = DemoCommand.class.getResourceAsStream("demo/" + BUNDLED_MODEL)) {
+            if (in == null) {
+                throw new EmberException("the demo model is missing from the jar (demo/" + BUNDLED_MODEL
+                        + "); rebuild, or run ./ember demo --model M.gguf");
+            }
+            byte[] bytes = in.readAllBytes();
+            if (!Files.isRegularFile(file) || Files.size(file) != bytes.length
+                    || !Arrays.equals(Files.readAllBytes(file), bytes)) {
+                // a temporary file renamed into place: two demos at once never see half a file
+                Path tmp = Files.createTempFile(file.getParent(), BUNDLED_MODEL, ".tmp");
+                Files.write(tmp, bytes);
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
         }
-        long t0 = System.nanoTime();
-        // GgufWriter writes a temporary file and renames it: two demos at once cannot see half a file
-        SyntheticModel.write(file, SyntheticModel.TINY, SYNTHETIC_TYPE, SYNTHETIC_SEED);
-        out.printf(Locale.ROOT, "  file:    %s (written now with GgufWriter: %d KiB, %s, %.2f s; reused next time)%n",
-                file, Files.size(file) / 1024, SYNTHETIC_TYPE, (System.nanoTime() - t0) / 1e9);
         return file;
     }
-
     /** @return {@code -Dember.cache}, else $EMBER_CACHE, else ~/.cache/ember, else a temp folder */
     static Path cacheDir() throws IOException {
         String configured = System.getProperty(CACHE_PROPERTY, System.getenv("EMBER_CACHE"));

@@ -8,7 +8,6 @@ import dev.ember.Session;
 import dev.ember.SessionOptions;
 import dev.ember.Timing;
 import dev.ember.model.SparsityStats;
-import dev.ember.sampling.SamplerSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,26 +41,6 @@ final class RunCommand implements Callable<Integer> {
             description = "most tokens to generate (default: ${DEFAULT-VALUE})")
     int maxTokens;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.8",
-            description = "sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE})")
-    float temperature;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "40", description = "top-k; 0 = off (default: 40)")
-    int topK;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.95", description = "top-p; 1 = off (default: 0.95)")
-    float topP;
-
-    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0.05", description = "min-p; 0 = off (default: 0.05)")
-    float minP;
-
-    @Option(names = "--repeat-penalty", paramLabel = "R", defaultValue = "1.0",
-            description = "penalty for the last 64 tokens; 1 = off (default: 1.0)")
-    float repeatPenalty;
-
-    @Option(names = {"-s", "--seed"}, paramLabel = "S", description = "sampling seed (default: random)")
-    Long seed;
-
     @Option(names = {"-c", "--ctx"}, paramLabel = "N", defaultValue = "0",
             description = "context length (default: the model's, at most 4096)")
     int ctx;
@@ -70,19 +49,16 @@ final class RunCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    SamplingOptions sampling;
+
+    @Mixin
     EngineOptions engine;
 
     @Override
     public Integer call() {
         CommandLine cmd = spec.commandLine();
-        GenerationRequest request = EngineOptions.checked(cmd, () -> {
-            SamplerSpec.Builder sampler = SamplerSpec.builder().temperature(temperature).topK(topK).topP(topP)
-                    .minP(minP).repeatPenalty(repeatPenalty);
-            if (seed != null) {
-                sampler.seed(seed);
-            }
-            return GenerationRequest.builder().prompt(prompt).maxTokens(maxTokens).sampler(sampler.build()).build();
-        });
+        GenerationRequest request = EngineOptions.checked(cmd, () -> GenerationRequest.builder().prompt(prompt)
+                .maxTokens(maxTokens).sampler(sampling.sampler()).build());
         LoadOptions loadOptions = engine.loadOptions(cmd);
         SessionOptions sessionOptions = engine.sessionOptions(cmd, ctx);
         PrintWriter out = cmd.getOut();

@@ -1,0 +1,83 @@
+package dev.ember.cli;
+
+import dev.ember.EmberException;
+import dev.ember.LoadOptions;
+import dev.ember.Model;
+import dev.ember.server.OpenAiServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ember serve}: an OpenAI-compatible HTTP server ({@link OpenAiServer}) for one model, until the
+ * process is stopped (Ctrl-C stops it cleanly).
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, "
+                + "/v1/models, /health, /apply-template).")
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, description = "GGUF model file")
+    Path model;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "address to bind (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface)")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "port (default: ${DEFAULT-VALUE}; 0: any free one)")
+    int port;
+
+    @Option(names = {"-np", "--parallel"}, paramLabel = "N", defaultValue = "0",
+            description = "requests generating at once (default: one per core)")
+    int parallel;
+
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "-1",
+            description = "requests that may wait for a free session before the server answers 503 "
+                    + "(default: 4 per parallel session)")
+    int queue;
+
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "require 'Authorization: Bearer KEY' (default: $EMBER_API_KEY, else no key)")
+    String apiKey;
+
+    @Option(names = {"-c", "--ctx"}, paramLabel = "N", defaultValue = "0",
+            description = "context length of each session (default: the model's, at most 4096)")
+    int ctx;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        CommandLine cmd = spec.commandLine();
+        OpenAiServer.Options defaults = OpenAiServer.Options.defaults();
+        int sessions = parallel > 0 ? parallel : defaults.parallel();
+        String key = apiKey != null ? apiKey : System.getenv("EMBER_API_KEY");
+        OpenAiServer.Options options = EngineOptions.checked(cmd, () -> new OpenAiServer.Options(host, port, sessions,
+                queue >= 0 ? queue : 4 * sessions, key, ctx, engine.sessionOptions(cmd, ctx).sparsity()));
+        LoadOptions loadOptions = engine.loadOptions(cmd);
+        PrintWriter err = cmd.getErr();
+        try (Model m = EngineOptions.load(model, loadOptions);
+             OpenAiServer server = OpenAiServer.start(m, options)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "ember-serve-stop"));
+            err.printf("ember serve: %s%n  template: %s%n  %d parallel sessions, queue %d, context %s%s%n"
+                            + "  listening on http://%s:%d/v1 (Ctrl-C stops)%n", m, server.template(), sessions,
+                    options.queue(), ctx > 0 ? ctx + " tokens" : "the model's", key != null ? ", API key required" : "",
+                    host.contains(":") ? "[" + host + "]" : host, server.port());
+            err.flush();
+            server.join();
+        } catch (EmberException e) {
+            throw e;
+        }
+        return 0;
+    }
+}
