@@ -1,6 +1,5 @@
 package dev.ember.cli;
 
-import dev.ember.EmberException;
 import dev.ember.LoadOptions;
 import dev.ember.Model;
 import dev.ember.server.OpenAiServer;
@@ -36,14 +35,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "port (default: ${DEFAULT-VALUE}; 0: any free one)")
     int port;
 
-    @Option(names = {"-np", "--parallel"}, paramLabel = "N", defaultValue = "0",
+    @Option(names = {"-np", "--parallel"}, paramLabel = "N",
             description = "requests generating at once (default: one per core)")
-    int parallel;
+    Integer parallel;
 
-    @Option(names = "--queue", paramLabel = "N", defaultValue = "-1",
+    @Option(names = "--queue", paramLabel = "N",
             description = "requests that may wait for a free session before the server answers 503 "
                     + "(default: 4 per parallel session)")
-    int queue;
+    Integer queue;
 
     @Option(names = "--api-key", paramLabel = "KEY",
             description = "require 'Authorization: Bearer KEY' (default: $EMBER_API_KEY, else no key)")
@@ -60,10 +59,10 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         CommandLine cmd = spec.commandLine();
         OpenAiServer.Options defaults = OpenAiServer.Options.defaults();
-        int sessions = parallel > 0 ? parallel : defaults.parallel();
+        int sessions = parallel != null ? parallel : defaults.parallel();
         String key = apiKey != null ? apiKey : System.getenv("EMBER_API_KEY");
         OpenAiServer.Options options = EngineOptions.checked(cmd, () -> new OpenAiServer.Options(host, port, sessions,
-                queue >= 0 ? queue : 4 * sessions, key, ctx, engine.sessionOptions(cmd, ctx).sparsity()));
+                queue != null ? queue : 4 * sessions, key, ctx, engine.sessionOptions(cmd, ctx).sparsity()));
         LoadOptions loadOptions = engine.loadOptions(cmd);
         PrintWriter err = cmd.getErr();
         try (Model m = EngineOptions.load(model, loadOptions);
@@ -75,8 +74,6 @@ final class ServeCommand implements Callable<Integer> {
                     host.contains(":") ? "[" + host + "]" : host, server.port());
             err.flush();
             server.join();
-        } catch (EmberException e) {
-            throw e;
         }
         return 0;
     }

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An OpenAI-compatible HTTP server over one loaded {@link Model}, on Javalin (Jetty 12, a virtual thread per
@@ -92,6 +93,8 @@ public final class OpenAiServer implements AutoCloseable {
     private final long created = System.currentTimeMillis() / 1000;
     private final ObjectMapper json = new ObjectMapper();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicLong generations = new AtomicLong();
+    private final AtomicLong cancelled = new AtomicLong();
     private final Javalin app;
 
     private OpenAiServer(Model model, Options options) {
@@ -163,6 +166,21 @@ public final class OpenAiServer implements AutoCloseable {
     /** @return sessions free now (all of them when no request runs: none leaks) */
     public int idleSessions() {
         return pool.idle();
+    }
+
+    /** @return generations finished (whatever their end), since the start */
+    public long generations() {
+        return generations.get();
+    }
+
+    /** @return generations cancelled because their client went away mid-stream */
+    public long cancelledGenerations() {
+        return cancelled.get();
+    }
+
+    /** @return the session pool (tests hold sessions to fill it) */
+    SessionPool pool() {
+        return pool;
     }
 
     /** Blocks until {@link #close} runs (on another thread, or a shutdown hook). */
@@ -245,6 +263,7 @@ public final class OpenAiServer implements AutoCloseable {
             throw ApiError.badRequest("invalid_request", e.getMessage());
         } finally {
             pool.release(session);
+            generations.incrementAndGet();
         }
     }
 
@@ -267,6 +286,7 @@ public final class OpenAiServer implements AutoCloseable {
             return !gone[0]; // a client that went away cancels its generation
         });
         if (gone[0] || r.stopReason() == StopReason.CANCELLED) {
+            cancelled.incrementAndGet();
             return;
         }
         Map<String, Object> last = chunk(id, chat, chat ? Map.of() : "", finishReason(r.stopReason()));
