@@ -39,7 +39,9 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (GgufFile gguf = ModelFile.open(model)) {
-            Config config = Config.isSupported(gguf.metadata()) ? Config.fromGguf(gguf.metadata()) : null;
+            // a vocab-only file (llama.cpp's ggml-vocab-*.gguf) has no weights and so no model config
+            boolean weights = !gguf.tensorInfos().isEmpty();
+            Config config = weights && Config.isSupported(gguf.metadata()) ? Config.fromGguf(gguf.metadata()) : null;
             PrintWriter out = out();
             if (json) {
                 out.println(Json.write(toJson(gguf, config)));
@@ -77,6 +79,8 @@ final class InspectCommand implements Callable<Integer> {
                     config.architecture(), config.dim(), config.layers(), config.heads(), config.kvHeads(),
                     config.headSize(), config.ffnDim(), config.contextLength(), config.vocabSize(), config.ropeDim(),
                     config.ropeTheta(), config.rmsNormEps(), config.ffnActivation());
+        } else if (gguf.tensorInfos().isEmpty()) {
+            out.println("config: none (a vocab-only file: no tensors)");
         } else {
             out.printf("config: architecture '%s' is not one Ember runs (supported: %s)%n",
                     gguf.metadata().getString("general.architecture", "?"),

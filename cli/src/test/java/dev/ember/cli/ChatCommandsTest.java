@@ -112,6 +112,14 @@ class ChatCommandsTest {
     }
 
     @Test
+    void inspectShowsAVocabOnlyFileWithItsTemplate() {
+        CliTest.Run r = run("inspect", "--model", SharedData.require("tokenizer/ggml-vocab-qwen2.gguf").toString());
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("tokenizer.chat_template") && r.out().contains("config: none (a vocab-only file"),
+                r.out());
+    }
+
+    @Test
     void helpListsEveryCommand() {
         CliTest.Run r = run("--help");
         for (String command : List.of("demo", "run", "chat", "serve", "template", "perplexity", "calibrate", "bench",
