@@ -121,9 +121,10 @@ final class ChatCommand implements Callable<Integer> {
     static String turnSummary(GenerationResult r) {
         int prompt = r.promptTokens().length;
         int evaluated = r.prefill().tokens();
-        return String.format(Locale.ROOT, "[prompt %d tokens: %d new, %d from the cache; reply %d tokens at %.1f "
-                        + "tok/s; stop: %s]", prompt, evaluated, prompt - evaluated, r.decode().tokens(),
-                r.decode().tokensPerSecond(), r.stopReason().name().toLowerCase(Locale.ROOT));
+        return String.format(Locale.ROOT, "[prompt %d tokens: %d new, %d from the cache, evaluated in %.3f s; "
+                        + "reply %d tokens at %.1f tok/s; stop: %s]", prompt, evaluated, prompt - evaluated,
+                r.prefill().seconds(), r.decode().tokens(), r.decode().tokensPerSecond(),
+                r.stopReason().name().toLowerCase(Locale.ROOT));
     }
 
     /** The user's lines: JLine (editing, history) on a terminal, plain lines from a pipe. */

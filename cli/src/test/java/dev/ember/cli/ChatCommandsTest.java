@@ -95,7 +95,8 @@ class ChatCommandsTest {
                 "--system", "You tell stories.");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.err().contains("template: ChatML (fallback"), r.err());
-        Matcher turns = Pattern.compile("\\[prompt (\\d+) tokens: (\\d+) new, (\\d+) from the cache; reply (\\d+) tokens")
+        Matcher turns = Pattern.compile("\\[prompt (\\d+) tokens: (\\d+) new, (\\d+) from the cache, evaluated in [0-9.]+ s; "
+                + "reply (\\d+) tokens")
                 .matcher(r.err());
         List<int[]> t = turns.results().map(m -> new int[]{Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
                 Integer.parseInt(m.group(3)), Integer.parseInt(m.group(4))}).toList();
