@@ -60,6 +60,16 @@ public final class ChatTemplate {
         return fromGguf(model.gguf().metadata(), model.tokenizer().vocabulary());
     }
 
+    /**
+     * @return {@code source} (e.g. from llama.cpp's {@code --chat-template-file}) in place of the model's template,
+     *         with the model's BOS/EOS texts
+     */
+    public static ChatTemplate of(Model model, String source) {
+        Vocabulary vocab = model.tokenizer().vocabulary();
+        return of(source, vocab.bos() == Vocabulary.NONE ? "" : vocab.token(vocab.bos()),
+                vocab.eos() == Vocabulary.NONE ? "" : vocab.token(vocab.eos()));
+    }
+
     /** @return the template in a GGUF's metadata, with its vocabulary's BOS/EOS texts (ChatML if it has none) */
     public static ChatTemplate fromGguf(GgufMetadata metadata, Vocabulary vocab) {
         String bos = vocab.bos() == Vocabulary.NONE ? "" : vocab.token(vocab.bos());

@@ -2,11 +2,15 @@ package dev.ember.chat;
 
 import dev.ember.GenerationRequest;
 import dev.ember.GenerationResult;
+import dev.ember.Model;
 import dev.ember.Session;
+import dev.ember.StopReason;
 import dev.ember.TokenListener;
 import dev.ember.sampling.SamplerSpec;
+import dev.ember.tokenizer.TokenType;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -14,6 +18,12 @@ import java.util.List;
  * {@link ChatTemplate} and generates the assistant's reply. The session's KV cache still holds the earlier
  * turns, so only the tokens after the common prefix are evaluated: the new user message and the template's
  * markers around it ({@link GenerationResult#prefill()} counts them).
+ *
+ * <p>The earlier turns keep the very tokens the model generated: when the new rendering starts with the last
+ * prompt and reply (templates append), the prompt is the last prompt's tokens, the reply's tokens, and the
+ * tokens of the rest. Re-tokenizing the reply's text could split it differently (llama-server does that, and
+ * then evaluates the reply again). The splice is taken only where tokenizing the rest apart cannot change it:
+ * it begins with a special token (the end-of-turn marker), or it is the tail of the whole text's tokens.
  *
  * <pre>
  * Conversation chat = new Conversation(model.newSession(), ChatTemplate.of(model), "You are terse.");
@@ -27,6 +37,8 @@ public final class Conversation {
     private final ChatTemplate template;
     private final String systemPrompt;
     private final List<ChatMessage> messages = new ArrayList<>();
+    private String lastText;      // the last turn's prompt text and reply, as the cache holds them
+    private int[] lastTokens;     // their tokens: the prompt's, then the reply's
 
     /**
      * @param session      the session whose cache holds the conversation
@@ -50,11 +62,15 @@ public final class Conversation {
     public GenerationResult send(String userText, SamplerSpec sampler, int maxTokens, TokenListener listener) {
         messages.add(ChatMessage.user(userText));
         try {
-            int[] prompt = ChatPrompt.tokenize(session.model(), template.render(messages, true));
+            String text = template.render(messages, true);
+            int[] prompt = continuation(text);
             GenerationRequest request = GenerationRequest.builder().promptTokens(prompt).maxTokens(maxTokens)
                     .sampler(sampler).stop(template.stopStrings().toArray(String[]::new)).build();
             GenerationResult result = session.generate(request, listener);
             messages.add(ChatMessage.assistant(result.text()));
+            boolean textIsTokens = result.stopReason() != StopReason.STOP_STRING; // a stop string cuts the text only
+            lastText = textIsTokens ? text + result.text() : null;
+            lastTokens = textIsTokens ? concat(prompt, result.tokens()) : null;
             return result;
         } catch (RuntimeException e) {
             messages.removeLast();
@@ -62,8 +78,35 @@ public final class Conversation {
         }
     }
 
+    /** @return the prompt's tokens, continuing the last turn's own tokens where the rendering allows it */
+    private int[] continuation(String text) {
+        Model model = session.model();
+        int[] whole = ChatPrompt.tokenize(model, text);
+        if (lastText != null && text.startsWith(lastText)) {
+            int[] rest = model.tokenizer().encode(text.substring(lastText.length()), false, true);
+            boolean special = rest.length > 0 && model.tokenizer().vocabulary().type(rest[0]) == TokenType.CONTROL;
+            if (special || endsWith(whole, rest)) {
+                return concat(lastTokens, rest);
+            }
+        }
+        return whole;
+    }
+
+    private static boolean endsWith(int[] a, int[] tail) {
+        return tail.length > 0 && tail.length <= a.length
+                && Arrays.equals(a, a.length - tail.length, a.length, tail, 0, tail.length);
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
     /** Forgets every turn (the system prompt stays) and empties the session's cache. */
     public void reset() {
+        lastText = null;
+        lastTokens = null;
         messages.clear();
         if (systemPrompt != null) {
             messages.add(ChatMessage.system(systemPrompt));

@@ -56,7 +56,8 @@ final class HfJinja {
                         .withEvaluateMapKeys(true)
                         .withIterateOverMapKeys(true)
                         .withKeepNullableLoopValues(true)
-                        .withUsePyishObjectMapper(true)
+                        // not Pyish output: it escapes control characters (U+0019 printed as \u0019), jinja2 does not
+                        .withUsePyishObjectMapper(false)
                         .build())
                 .withElResolver(resolver)
                 .withFailOnUnknownTokens(false) // undefined is falsy and prints nothing, as in jinja2

@@ -73,6 +73,12 @@ class ChatTemplateJinja2Test {
         assertEquals("13|a b|4|x-y-z|HELLOAb|last", t.render(List.of(ChatMessage.user("a"), ChatMessage.user("last")), false));
     }
 
+    @Test
+    void controlCharactersPassThroughAsJinja2LeavesThem() {
+        ChatTemplate t = ChatTemplate.of("{{ messages[0].content }}|{{ 'x' + messages[0].content }}", "", "");
+        assertEquals("a\u0019b\u0001|xa\u0019b\u0001", t.render(List.of(ChatMessage.user("a\u0019b\u0001")), false));
+    }
+
     static ChatTemplate fromVocab(String vocab) {
         try (GgufFile gguf = GgufFile.open(SharedData.require("tokenizer/" + vocab))) {
             return ChatTemplate.fromGguf(gguf.metadata(), Vocabulary.fromGguf(gguf.metadata()));

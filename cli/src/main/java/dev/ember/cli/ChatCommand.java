@@ -52,6 +52,9 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = {"--system"}, paramLabel = "TEXT", description = "the system prompt that opens the chat")
     String system;
 
+    @Mixin
+    TemplateOption templateOption;
+
     @Option(names = {"-n", "--max-tokens"}, paramLabel = "N", defaultValue = "512",
             description = "most tokens per reply (default: ${DEFAULT-VALUE})")
     int maxTokens;
@@ -78,7 +81,7 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter out = cmd.getOut();
         PrintWriter err = cmd.getErr();
         try (Model m = EngineOptions.load(model, loadOptions); Lines lines = Lines.open(input)) {
-            ChatTemplate template = ChatTemplate.of(m);
+            ChatTemplate template = templateOption.template(m);
             Conversation chat = new Conversation(m.newSession(sessionOptions), template, system);
             err.println("ember chat: " + m + "; template: " + template
                     + (template.isFallback() ? ", as llama-server does" : "") + ", context "

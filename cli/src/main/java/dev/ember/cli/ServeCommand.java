@@ -12,6 +12,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -53,6 +54,9 @@ final class ServeCommand implements Callable<Integer> {
     int ctx;
 
     @Mixin
+    TemplateOption templateOption;
+
+    @Mixin
     EngineOptions engine;
 
     @Override
@@ -62,16 +66,19 @@ final class ServeCommand implements Callable<Integer> {
         int sessions = parallel != null ? parallel : defaults.parallel();
         String key = apiKey != null ? apiKey : System.getenv("EMBER_API_KEY");
         OpenAiServer.Options options = EngineOptions.checked(cmd, () -> new OpenAiServer.Options(host, port, sessions,
-                queue != null ? queue : 4 * sessions, key, ctx, engine.sessionOptions(cmd, ctx).sparsity()));
+                queue != null ? queue : 4 * sessions, key, ctx, engine.sessionOptions(cmd, ctx).sparsity(),
+                templateOption.source()));
         LoadOptions loadOptions = engine.loadOptions(cmd);
         PrintWriter err = cmd.getErr();
         try (Model m = EngineOptions.load(model, loadOptions);
              OpenAiServer server = OpenAiServer.start(m, options)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "ember-serve-stop"));
-            err.printf("ember serve: %s%n  template: %s%n  %d parallel sessions, queue %d, context %s%s%n"
-                            + "  listening on http://%s:%d/v1 (Ctrl-C stops)%n", m, server.template(), sessions,
-                    options.queue(), ctx > 0 ? ctx + " tokens" : "the model's", key != null ? ", API key required" : "",
-                    host.contains(":") ? "[" + host + "]" : host, server.port());
+            double warmUp = server.warmUp();
+            err.printf(Locale.ROOT, "ember serve: %s%n  template: %s%n  %d parallel sessions, queue %d, context %s%s; "
+                            + "warm-up %.2f s%n  listening on http://%s:%d/v1 (Ctrl-C stops)%n", m, server.template(),
+                    sessions, options.queue(), ctx > 0 ? ctx + " tokens" : "the model's",
+                    key != null ? ", API key required" : "", warmUp, host.contains(":") ? "[" + host + "]" : host,
+                    server.port());
             err.flush();
             server.join();
         }

@@ -60,9 +60,10 @@ public final class OpenAiServer implements AutoCloseable {
      * @param apiKey        the key clients must send as {@code Authorization: Bearer KEY}, or null for none
      * @param contextLength each session's context (0: the model's, capped as sessions cap it)
      * @param sparsity      the sessions' feed-forward spec ({@link SessionOptions#sparsity()})
+     * @param chatTemplate  Jinja source to use instead of the model's chat template, or null
      */
     public record Options(String host, int port, int parallel, int queue, String apiKey, int contextLength,
-                          String sparsity) {
+                          String sparsity, String chatTemplate) {
         /** Checks the values. */
         public Options {
             if (port < 0 || port > 65535) {
@@ -79,7 +80,7 @@ public final class OpenAiServer implements AutoCloseable {
         /** @return loopback, port 8080, one session per core, a queue of four per session, no key */
         public static Options defaults() {
             int cores = Runtime.getRuntime().availableProcessors();
-            return new Options("127.0.0.1", 8080, cores, 4 * cores, null, 0, SessionOptions.DENSE);
+            return new Options("127.0.0.1", 8080, cores, 4 * cores, null, 0, SessionOptions.DENSE, null);
         }
     }
 
@@ -99,7 +100,8 @@ public final class OpenAiServer implements AutoCloseable {
 
     private OpenAiServer(Model model, Options options) {
         this.model = model;
-        this.template = ChatTemplate.of(model);
+        this.template = options.chatTemplate() == null ? ChatTemplate.of(model)
+                : ChatTemplate.of(model, options.chatTemplate());
         this.pool = new SessionPool(model, SessionOptions.builder().contextLength(options.contextLength())
                 .sparsity(options.sparsity()).build(), options.parallel(), options.queue());
         this.apiKey = options.apiKey() == null || options.apiKey().isEmpty() ? null : options.apiKey();
@@ -141,6 +143,23 @@ public final class OpenAiServer implements AutoCloseable {
                     + rootMessage(e), e);
         }
         return server;
+    }
+
+    /**
+     * Runs one short untimed generation, so the JIT has compiled the kernels before the first client waits for
+     * them (llama-server warms up too). @return its seconds
+     */
+    public double warmUp() throws InterruptedException {
+        long t0 = System.nanoTime();
+        Session session = pool.acquire();
+        try {
+            session.generate(GenerationRequest.builder().promptTokens(model.tokenize("Hello")).maxTokens(8)
+                    .ignoreEos(true).sampler(dev.ember.sampling.SamplerSpec.GREEDY).build());
+            session.reset();
+        } finally {
+            pool.release(session);
+        }
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /** @return the port served (the chosen one when started with port 0) */

@@ -52,7 +52,7 @@ class OpenAiServerTest {
     }
 
     static OpenAiServer.Options options(int parallel, int queue, String key, int ctx) {
-        return new OpenAiServer.Options("127.0.0.1", 0, parallel, queue, key, ctx, SessionOptions.DENSE);
+        return new OpenAiServer.Options("127.0.0.1", 0, parallel, queue, key, ctx, SessionOptions.DENSE, null);
     }
 
     @Test
