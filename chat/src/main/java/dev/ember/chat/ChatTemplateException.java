@@ -14,7 +14,7 @@ public final class ChatTemplateException extends EmberException {
         this.raisedByTemplate = raisedByTemplate;
     }
 
-    /** @return true if the template itself raised it (a conversation it does not accept), false for a broken template */
+    /** @return true if the template raised it (a conversation it does not accept), false for a broken template */
     public boolean raisedByTemplate() {
         return raisedByTemplate;
     }

@@ -51,7 +51,22 @@ class ChatTemplateJinja2Test {
                   "parameters": {"x": [1.0, 0.0001, 1e-05, 1e16, 123456789.125]}}}]
                 """, new TypeReference<>() {
         });
-        String expected = "<|im_start|>system\nBe brief.\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>\n{\"type\": \"function\", \"function\": {\"name\": \"f\", \"description\": \"d\\n\\\"q\\\"\", \"parameters\": {\"x\": [1.0, 0.0001, 1e-05, 1e+16, 123456789.125]}}}\n</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call><|im_end|>\n<|im_start|>user\nWeather?<|im_end|>\n<|im_start|>assistant\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Köln\", \"days\": 2, \"temp\": 21.5, \"ok\": true, \"none\": null}}\n</tool_call><|im_end|>\n<|im_start|>user\n<tool_response>\n{\"t\": 3}\n</tool_response><|im_end|>\n<|im_start|>assistant\nIt is 3 degrees.<|im_end|>\n<|im_start|>user\nThanks<|im_end|>\n<|im_start|>assistant\n";
+        String expected = "<|im_start|>system\nBe brief.\n\n# Tools\n\n"
+                + "You may call one or more functions to assist with the user query.\n\n"
+                + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"
+                + "{\"type\": \"function\", \"function\": {\"name\": \"f\", \"description\": \"d\\n"
+                + "\\\"q\\\"\", \"parameters\": {\"x\": [1.0, 0.0001, 1e-05, 1e+16, 123456789.125]}}}\n</tools>\n"
+                + "\n"
+                + "For each function call, return a json object with function name and arguments within <tool_call></to"
+                + "ol_call> XML tags:\n"
+                + "<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n"
+                + "</tool_call><|im_end|>\n<|im_start|>user\nWeather?<|im_end|>\n<|im_start|>assistant\n"
+                + "<tool_call>\n"
+                + "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Köln\", \"days\": 2, \"temp\": 21.5, \"ok\":"
+                + " true, \"none\": null}}\n"
+                + "</tool_call><|im_end|>\n<|im_start|>user\n<tool_response>\n{\"t\": 3}\n"
+                + "</tool_response><|im_end|>\n<|im_start|>assistant\nIt is 3 degrees.<|im_end|>\n"
+                + "<|im_start|>user\nThanks<|im_end|>\n<|im_start|>assistant\n";
         assertEquals(expected, fromVocab("ggml-vocab-qwen2.gguf").render(messages, tools, true, Map.of()));
     }
 

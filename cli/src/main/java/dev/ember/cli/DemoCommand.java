@@ -65,7 +65,8 @@ final class DemoCommand implements Callable<Integer> {
         Path file = model;
         if (file == null) {
             file = bundledModel();
-            out.println("Ember demo: stories260K, a 260K-parameter Llama-2 model trained on TinyStories (llama2.c, MIT),");
+            out.println("Ember demo: stories260K, a 260K-parameter Llama-2 model trained on TinyStories "
+                    + "(llama2.c, MIT),");
             out.println("  shipped with Ember; ./ember demo --model M.gguf runs any other GGUF file.");
             out.println("  file:    " + file);
         } else {
