@@ -41,18 +41,20 @@ public final class ChatTemplate {
     private final String bosToken;
     private final String eosToken;
     private final boolean fallback;
+    private final String origin;
 
-    private ChatTemplate(String source, String bosToken, String eosToken, boolean fallback) {
+    private ChatTemplate(String source, String bosToken, String eosToken, boolean fallback, String origin) {
         this.source = source;
         this.adapted = TemplateSource.adapt(source);
         this.bosToken = bosToken;
         this.eosToken = eosToken;
         this.fallback = fallback;
+        this.origin = origin;
     }
 
     /** @return a template from its Jinja source and the texts of the BOS and EOS tokens it may print */
     public static ChatTemplate of(String source, String bosToken, String eosToken) {
-        return new ChatTemplate(source, bosToken, eosToken, false);
+        return new ChatTemplate(source, bosToken, eosToken, false, "a template given in place of the file's");
     }
 
     /** @return the template of a loaded model (ChatML if its file has none) */
@@ -75,8 +77,9 @@ public final class ChatTemplate {
         String bos = vocab.bos() == Vocabulary.NONE ? "" : vocab.token(vocab.bos());
         String eos = vocab.eos() == Vocabulary.NONE ? "" : vocab.token(vocab.eos());
         String source = metadata.getString(METADATA_KEY, null);
-        return source == null || source.isBlank() ? new ChatTemplate(CHATML, bos, eos, true)
-                : new ChatTemplate(source, bos, eos, false);
+        return source == null || source.isBlank()
+                ? new ChatTemplate(CHATML, bos, eos, true, "ChatML (fallback: the file has no " + METADATA_KEY + ")")
+                : new ChatTemplate(source, bos, eos, false, "the file's " + METADATA_KEY);
     }
 
     /** @return the conversation as prompt text; see {@link #render(List, List, boolean, Map)} */
@@ -159,8 +162,9 @@ public final class ChatTemplate {
         return fallback ? List.of("<|im_end|>", "<|im_start|>") : List.of();
     }
 
+    /** @return where the template comes from, for a user: the file's, ChatML as a fallback, or a given one */
     @Override
     public String toString() {
-        return fallback ? "ChatML (fallback: the file has no " + METADATA_KEY + ")" : "the file's " + METADATA_KEY;
+        return origin;
     }
 }

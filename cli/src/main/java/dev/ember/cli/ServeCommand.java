@@ -1,7 +1,10 @@
 package dev.ember.cli;
 
+import dev.ember.GenerationRequest;
 import dev.ember.LoadOptions;
 import dev.ember.Model;
+import dev.ember.SessionOptions;
+import dev.ember.sampling.SamplerSpec;
 import dev.ember.server.OpenAiServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,13 +40,14 @@ final class ServeCommand implements Callable<Integer> {
     int port;
 
     @Option(names = {"-np", "--parallel"}, paramLabel = "N",
-            description = "requests generating at once (default: one per core)")
+            description = "requests generating at once (default: cores / threads, so sessions do not share cores; "
+                    + "--threads 1 --parallel <cores> gives the most tokens per second, see docs/serving.md)")
     Integer parallel;
 
-    @Option(names = "--queue", paramLabel = "N",
+    @Option(names = "--queue", paramLabel = "N", defaultValue = "" + OpenAiServer.Options.DEFAULT_QUEUE,
             description = "requests that may wait for a free session before the server answers 503 "
-                    + "(default: 4 per parallel session)")
-    Integer queue;
+                    + "(default: ${DEFAULT-VALUE})")
+    int queue;
 
     @Option(names = "--api-key", paramLabel = "KEY",
             description = "require 'Authorization: Bearer KEY' (default: $EMBER_API_KEY, else no key)")
@@ -62,26 +66,42 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         CommandLine cmd = spec.commandLine();
-        OpenAiServer.Options defaults = OpenAiServer.Options.defaults();
-        int sessions = parallel != null ? parallel : defaults.parallel();
+        LoadOptions loadOptions = engine.loadOptions(cmd);
+        int sessions = parallel != null ? parallel
+                : OpenAiServer.Options.defaults(loadOptions.resolvedThreads()).parallel();
         String key = apiKey != null ? apiKey : System.getenv("EMBER_API_KEY");
         OpenAiServer.Options options = EngineOptions.checked(cmd, () -> new OpenAiServer.Options(host, port, sessions,
-                queue != null ? queue : 4 * sessions, key, ctx, engine.sessionOptions(cmd, ctx).sparsity(),
-                templateOption.source()));
-        LoadOptions loadOptions = engine.loadOptions(cmd);
+                queue, key, ctx, engine.sessionOptions(cmd, ctx).sparsity(), templateOption.source()));
         PrintWriter err = cmd.getErr();
-        try (Model m = EngineOptions.load(model, loadOptions);
-             OpenAiServer server = OpenAiServer.start(m, options)) {
+        try (Model m = EngineOptions.load(model, loadOptions)) {
+            double warmUp = warmUp(m);
+            serve(m, options, warmUp, err);
+        }
+        return 0;
+    }
+
+    private void serve(Model m, OpenAiServer.Options options, double warmUp, PrintWriter err)
+            throws InterruptedException {
+        try (OpenAiServer server = OpenAiServer.start(m, options)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "ember-serve-stop"));
-            double warmUp = server.warmUp();
             err.printf(Locale.ROOT, "ember serve: %s%n  template: %s%n  %d parallel sessions, queue %d, context %s%s; "
                             + "warm-up %.2f s%n  listening on http://%s:%d/v1 (Ctrl-C stops)%n", m, server.template(),
-                    sessions, options.queue(), ctx > 0 ? ctx + " tokens" : "the model's",
-                    key != null ? ", API key required" : "", warmUp, host.contains(":") ? "[" + host + "]" : host,
+                    options.parallel(), options.queue(), ctx > 0 ? ctx + " tokens" : "the model's",
+                    options.apiKey() != null ? ", API key required" : "", warmUp, host.contains(":") ? "[" + host + "]" : host,
                     server.port());
             err.flush();
             server.join();
         }
-        return 0;
+    }
+
+    /**
+     * One short untimed generation before the port opens, so the JIT has compiled the kernels before the first
+     * client waits for them (llama-server warms up too). @return its seconds
+     */
+    private static double warmUp(Model m) {
+        long t0 = System.nanoTime();
+        m.newSession(SessionOptions.builder().contextLength(64).build()).generate(GenerationRequest.builder()
+                .prompt("Hello").maxTokens(8).ignoreEos(true).sampler(SamplerSpec.GREEDY).build());
+        return (System.nanoTime() - t0) / 1e9;
     }
 }

@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * try (Model model = Model.load(path);
- *      OpenAiServer server = OpenAiServer.start(model, OpenAiServer.Options.defaults())) {
+ *      OpenAiServer server = OpenAiServer.start(model, OpenAiServer.Options.defaults(model.threads()))) {
  *     server.join();
  * }
  * </pre>
@@ -77,10 +77,17 @@ public final class OpenAiServer implements AutoCloseable {
             }
         }
 
-        /** @return loopback, port 8080, one session per core, a queue of four per session, no key */
-        public static Options defaults() {
-            int cores = Runtime.getRuntime().availableProcessors();
-            return new Options("127.0.0.1", 8080, cores, 4 * cores, null, 0, SessionOptions.DENSE, null);
+        /** Requests that may wait by default: waiting costs a virtual thread and the parsed request, little else. */
+        public static final int DEFAULT_QUEUE = 64;
+
+        /**
+         * @param threadsPerSession the threads each operation of the model is split over
+         * @return loopback, port 8080, as many sessions as the cores allow at that thread count (every core for
+         *         one session: one), a queue of {@value #DEFAULT_QUEUE}, no key
+         */
+        public static Options defaults(int threadsPerSession) {
+            int parallel = Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, threadsPerSession));
+            return new Options("127.0.0.1", 8080, parallel, DEFAULT_QUEUE, null, 0, SessionOptions.DENSE, null);
         }
     }
 
@@ -143,23 +150,6 @@ public final class OpenAiServer implements AutoCloseable {
                     + rootMessage(e), e);
         }
         return server;
-    }
-
-    /**
-     * Runs one short untimed generation, so the JIT has compiled the kernels before the first client waits for
-     * them (llama-server warms up too). @return its seconds
-     */
-    public double warmUp() throws InterruptedException {
-        long t0 = System.nanoTime();
-        Session session = pool.acquire();
-        try {
-            session.generate(GenerationRequest.builder().promptTokens(model.tokenize("Hello")).maxTokens(8)
-                    .ignoreEos(true).sampler(dev.ember.sampling.SamplerSpec.GREEDY).build());
-            session.reset();
-        } finally {
-            pool.release(session);
-        }
-        return (System.nanoTime() - t0) / 1e9;
     }
 
     /** @return the port served (the chosen one when started with port 0) */
