@@ -30,11 +30,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code ember chat}: a multi-turn chat in the terminal with the model's own chat template. Line editing and
  * history come from JLine on a terminal; piped input is read line by line. Replies stream as they are
- * generated and end at the template's end-of-turn token. The KV cache keeps the conversation, so each turn
+ * generated and end at the template's end-of-turn token; Ctrl-C stops a reply, Ctrl-D leaves. The KV cache keeps the conversation, so each turn
  * evaluates only its new tokens: the line after each reply says how many.
  */
 @Command(name = "chat", mixinStandardHelpOptions = true,
@@ -102,10 +103,11 @@ final class ChatCommand implements Callable<Integer> {
                     continue;
                 }
                 try {
+                    lines.interrupted(); // a Ctrl-C from before this reply does not cut it
                     GenerationResult r = chat.send(text, sampler, maxTokens, piece -> {
                         out.print(piece);
                         out.flush();
-                        return true;
+                        return !lines.interrupted(); // Ctrl-C stops the reply, not the chat
                     });
                     out.println();
                     out.flush();
@@ -132,8 +134,13 @@ final class ChatCommand implements Callable<Integer> {
 
     /** The user's lines: JLine (editing, history) on a terminal, plain lines from a pipe. */
     private interface Lines extends AutoCloseable {
-        /** @return the next line, or null at the end of input (Ctrl-D) */
+        /** @return the next line, or null at the end of input (Ctrl-D, or Ctrl-C at the prompt) */
         String read(String prompt) throws IOException;
+
+        /** @return whether Ctrl-C was pressed since the last call (on a terminal; never for a pipe) */
+        default boolean interrupted() {
+            return false;
+        }
 
         @Override
         void close() throws IOException;
@@ -144,7 +151,14 @@ final class ChatCommand implements Callable<Integer> {
                 LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("ember")
                         .variable(LineReader.HISTORY_FILE, DemoCommand.cacheDir().resolve("chat_history"))
                         .build();
+                AtomicBoolean interrupt = new AtomicBoolean();
+                terminal.handle(Terminal.Signal.INT, signal -> interrupt.set(true));
                 return new Lines() {
+                    @Override
+                    public boolean interrupted() {
+                        return interrupt.getAndSet(false);
+                    }
+
                     @Override
                     public String read(String prompt) {
                         try {
