@@ -45,6 +45,12 @@ final class ApiError extends RuntimeException {
                 + " requests are running and " + queue + " are waiting; retry later", retryAfterSeconds);
     }
 
+    /** An HTTP error the server library raised itself (a body over its size limit: 413). */
+    static ApiError http(int status, String message) {
+        return new ApiError(status, status < 500 ? "invalid_request_error" : "server_error", "http_" + status,
+                message, 0);
+    }
+
     /** 500: a bug, not the client's fault. */
     static ApiError internal(Throwable t) {
         return new ApiError(500, "server_error", "internal_error", "internal error: " + t, 0);

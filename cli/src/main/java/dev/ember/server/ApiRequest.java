@@ -82,11 +82,11 @@ record ApiRequest(List<Map<String, Object>> messages, List<Map<String, Object>> 
         if (n != 1) {
             throw ApiError.badRequest("invalid_value", "'n' must be 1 (one choice per request), got " + n);
         }
-        Integer maxTokens = body.hasNonNull("max_completion_tokens") ? (Integer) intField(body,
-                "max_completion_tokens", 0) : body.hasNonNull("max_tokens") ? (Integer) intField(body, "max_tokens", 0)
-                : null;
+        // max_completion_tokens is the current name, max_tokens the older one that completions still use
+        String limit = body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        Integer maxTokens = body.hasNonNull(limit) ? intField(body, limit, 0) : null;
         if (maxTokens != null && maxTokens < 0) {
-            throw ApiError.badRequest("invalid_value", "'max_tokens' must be >= 0, got " + maxTokens);
+            throw ApiError.badRequest("invalid_value", "'" + limit + "' must be >= 0, got " + maxTokens);
         }
         SamplerSpec sampler;
         try {

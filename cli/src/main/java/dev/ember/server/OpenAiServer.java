@@ -17,6 +17,7 @@ import dev.ember.chat.ChatTemplateException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -92,6 +93,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private static final String DONE = "data: [DONE]\n\n";
+    private static final System.Logger LOG = System.getLogger(OpenAiServer.class.getName());
 
     private final Model model;
     private final ChatTemplate template;
@@ -130,7 +132,12 @@ public final class OpenAiServer implements AutoCloseable {
             config.routes.post("/completions", guarded(this::completions));
             config.routes.post("/apply-template", guarded(this::applyTemplate));
             config.routes.exception(ApiError.class, (e, ctx) -> answer(ctx, e));
-            config.routes.exception(Exception.class, (e, ctx) -> answer(ctx, ApiError.internal(e)));
+            config.routes.exception(HttpResponseException.class,
+                    (e, ctx) -> answer(ctx, ApiError.http(e.getStatus(), e.getMessage())));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.log(System.Logger.Level.ERROR, "request " + ctx.method() + " " + ctx.path() + " failed", e);
+                answer(ctx, ApiError.internal(e));
+            });
             config.routes.error(404, ctx -> answer(ctx, ApiError.notFound(ctx.method().name(), ctx.path())));
             config.routes.error(405, ctx -> answer(ctx, ApiError.notFound(ctx.method().name(), ctx.path())));
         });

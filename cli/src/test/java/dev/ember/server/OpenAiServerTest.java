@@ -139,6 +139,9 @@ class OpenAiServerTest {
         assertError(post(server, "/v1/chat/completions", "{\"messages\": [{\"content\": \"no role\"}]}"), 400,
                 "invalid_value");
         assertError(get(server, "/v1/nothing"), 404, "not_found");
+        ServerFixture.Reply huge = post(server, "/v1/completions", "{\"prompt\": \"" + "x".repeat(2_000_000) + "\"}");
+        assertEquals(413, huge.status(), huge.body());
+        assertEquals("http_413", huge.json().path("error").path("code").asText(), huge.body());
         assertError(get(server, "/v1/completions"), 404, "not_found");
         String tooLong = "Once upon a time ".repeat(200);
         ServerFixture.Reply r = post(server, "/v1/completions", "{\"prompt\": \"" + tooLong + "\"}");
