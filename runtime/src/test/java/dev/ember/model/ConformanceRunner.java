@@ -98,14 +98,22 @@ final class ConformanceRunner implements AutoCloseable {
     /**
      * @param matched     true if every generated token equals the reference's
      * @param divergedAt  index into generated of the first difference, or -1
-     * @param excused     true if that difference followed a near-tie of the reference (margin < NEAR_TIE)
+     * @param excused     true if that difference followed a near-tie of the reference (a margin below the bound)
      * @param description one line for the report
      */
     record Greedy(boolean matched, int divergedAt, boolean excused, String description) {
     }
 
-    /** Free-running greedy decoding from the prompt; compares with the reference's generated tokens. */
+    /** Free-running greedy decoding from the prompt; a divergence after a margin below {@link #NEAR_TIE} is excused. */
     Greedy greedy(ReferenceRun run) {
+        return greedy(run, NEAR_TIE);
+    }
+
+    /**
+     * Free-running greedy decoding from the prompt; compares with the reference's generated tokens. A divergence
+     * right after a step whose reference margin is below {@code nearTie} is excused (and reported).
+     */
+    Greedy greedy(ReferenceRun run, double nearTie) {
         int[] gen = run.generated();
         int prompt = run.promptIds().length;
         int[] token = new int[1];
@@ -115,7 +123,7 @@ final class ConformanceRunner implements AutoCloseable {
             token[0] = argmax(state.logits(), 0, vocab);
             if (token[0] != gen[i]) {
                 double margin = run.rows().get(prompt - 1 + i).margin();
-                boolean excused = margin < NEAR_TIE;
+                boolean excused = margin < nearTie;
                 return new Greedy(false, i, excused, "diverged at generated token " + i + ": " + token[0]
                         + " instead of " + gen[i] + ", reference margin " + String.format("%.2g", margin)
                         + (excused ? " (near-tie: excused)" : ""));

@@ -1,0 +1,27 @@
+package dev.ember.model;
+
+import dev.ember.kernel.Kernels;
+import dev.ember.kernel.WorkerPool;
+import dev.ember.kernels.ffm.NativeKernelProvider;
+import org.junit.jupiter.api.BeforeAll;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** {@link ArchConformance} on the native kernels: llama.cpp's logits from the C dots, K-quants included. */
+class NativeArchConformanceTest extends ArchConformance {
+    @BeforeAll
+    void libraryLoads() {
+        String why = new NativeKernelProvider().unavailableReason();
+        assumeTrue(why == null, "native kernels unavailable: " + why);
+    }
+
+    @Override
+    protected Kernels kernels(WorkerPool pool) {
+        return new NativeKernelProvider().create(pool);
+    }
+
+    @Override
+    protected String name() {
+        return "native";
+    }
+}
