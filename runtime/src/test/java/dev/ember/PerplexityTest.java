@@ -25,7 +25,7 @@ class PerplexityTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"synth-qwen2-F16.gguf", "synth-qwen2-Q8_0.gguf", "synth-llama3-F16.gguf",
-            "synth-llama3-Q8_0.gguf"})
+            "synth-llama3-Q8_0.gguf", "synth-phi3-F16.gguf", "synth-phi3-Q8_0.gguf"})
     void architecturesMatchLlamaPerplexity(String file) throws IOException {
         JsonNode reference = new ObjectMapper().readTree(SharedData.require("reference/arch/perplexity.json").toFile());
         double expected = reference.get("ppl").get(file).asDouble();

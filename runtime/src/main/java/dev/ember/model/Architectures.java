@@ -11,7 +11,8 @@ public final class Architectures {
     private static final Map<String, Architecture> BY_NAME = new LinkedHashMap<>();
 
     static {
-        for (Architecture a : List.of(new LlamaArchitecture(), new Qwen2Architecture(), new Qwen3Architecture())) {
+        for (Architecture a : List.of(new LlamaArchitecture(), new Qwen2Architecture(), new Qwen3Architecture(),
+                new Phi3Architecture())) {
             BY_NAME.put(a.name(), a);
         }
     }

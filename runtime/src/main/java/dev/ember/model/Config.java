@@ -29,16 +29,20 @@ import java.util.Locale;
  * @param ropeStyle         which dimensions RoPE pairs: adjacent (llama) or split halves (NeoX: qwen2, qwen3)
  * @param ropeFreqScale     linear rope scaling: positions are multiplied by this (1 / {@code rope.scaling.factor})
  * @param ropeScaling       {@code rope.scaling.type} ("none", "linear", "yarn", ...); Ember runs none and linear
+ * @param slidingWindow     keys a query of a windowed layer sees, its own included (0: no window)
+ * @param windowPeriod      which layers are windowed: every layer when 1 (phi3), else layer l when
+ *                          {@code l % windowPeriod != windowPeriod - 1} (2: the even ones, as gemma2)
  */
 public record Config(String architecture, int dim, int layers, int heads, int kvHeads, int headSize, int ffnDim,
                      int contextLength, int vocabSize, int ropeDim, float ropeTheta, float rmsNormEps,
-                     String ffnActivation, RopeStyle ropeStyle, float ropeFreqScale, String ropeScaling) {
+                     String ffnActivation, RopeStyle ropeStyle, float ropeFreqScale, String ropeScaling,
+                     int slidingWindow, int windowPeriod) {
 
     /** The rope scaling types Ember runs: YaRN and LongRoPE also change the angles per dimension. */
     public static final List<String> SUPPORTED_ROPE_SCALING = List.of("none", "linear");
 
     /** Architectures whose hyperparameters this record describes (the {@link Architectures} registry). */
-    public static final List<String> SUPPORTED_ARCHITECTURES = List.of("llama", "qwen2", "qwen3");
+    public static final List<String> SUPPORTED_ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3");
 
     /** Ember's own metadata key for the FFN activation of its ReLU test models. */
     public static final String FFN_ACTIVATION_KEY = "ember.ffn_activation";
@@ -61,6 +65,10 @@ public record Config(String architecture, int dim, int layers, int heads, int kv
         if (ropeStyle == null || ropeScaling == null) {
             throw new EmberException(architecture + " model: no rope style or scaling");
         }
+        if (slidingWindow < 0 || windowPeriod < 1) {
+            throw new EmberException(architecture + " model: sliding window " + slidingWindow + " every "
+                    + windowPeriod + " layers");
+        }
     }
 
     /** The original 13-value form: normal (llama) rope without scaling. */
@@ -68,7 +76,19 @@ public record Config(String architecture, int dim, int layers, int heads, int kv
                   int contextLength, int vocabSize, int ropeDim, float ropeTheta, float rmsNormEps,
                   String ffnActivation) {
         this(architecture, dim, layers, heads, kvHeads, headSize, ffnDim, contextLength, vocabSize, ropeDim,
-                ropeTheta, rmsNormEps, ffnActivation, RopeStyle.NORMAL, 1f, "none");
+                ropeTheta, rmsNormEps, ffnActivation, RopeStyle.NORMAL, 1f, "none", 0, 1);
+    }
+
+    /** @return this config with a sliding window of {@code window} keys on the layers {@code period} selects */
+    public Config withSlidingWindow(int window, int period) {
+        return new Config(architecture, dim, layers, heads, kvHeads, headSize, ffnDim, contextLength, vocabSize,
+                ropeDim, ropeTheta, rmsNormEps, ffnActivation, ropeStyle, ropeFreqScale, ropeScaling, window, period);
+    }
+
+    /** @return the first cache position a query at {@code pos} of layer {@code layer} attends to */
+    public int attentionStart(int layer, int pos) {
+        boolean windowed = slidingWindow > 0 && (windowPeriod == 1 || layer % windowPeriod != windowPeriod - 1);
+        return windowed ? Math.max(0, pos - slidingWindow + 1) : 0;
     }
 
     /** @return true if {@code general.architecture} names a supported architecture */
@@ -117,7 +137,7 @@ public record Config(String architecture, int dim, int layers, int heads, int kv
                 m.getInt(p + "feed_forward_length"), m.getInt(p + "context_length"), vocab,
                 m.getInt(p + "rope.dimension_count", headSize), m.getFloat(p + "rope.freq_base", 10000f),
                 m.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f),
-                m.getString(FFN_ACTIVATION_KEY, "silu"), ropeStyle, freqScale, scaling);
+                m.getString(FFN_ACTIVATION_KEY, "silu"), ropeStyle, freqScale, scaling, 0, 1);
     }
 
     /** @return key/value dimension: kvHeads * headSize */

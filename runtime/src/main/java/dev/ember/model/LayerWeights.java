@@ -38,7 +38,13 @@ public record LayerWeights(float[] attnNorm, Tensor attnQ, Tensor attnK, Tensor 
         /** q/k/v biases required, no output bias (qwen2). */
         QKV_BIASES,
         /** Per-head q/k RMSNorm required, no biases (qwen3). */
-        QK_NORM
+        QK_NORM,
+        /**
+         * Fused matrices, no biases (phi3): {@code attn_qkv} holds q's rows, then k's, then v's; {@code ffn_up}
+         * holds the gate's rows, then up's. Each part becomes a view of its rows, so the forward pass, the
+         * kernels and the sparse FFN see the usual separate matrices.
+         */
+        FUSED
     }
 
     /**
@@ -74,6 +80,16 @@ public record LayerWeights(float[] attnNorm, Tensor attnQ, Tensor attnK, Tensor 
             case QK_NORM -> {
                 qNorm = src.vector(b.attnQNorm(), c.headSize());
                 kNorm = src.vector(b.attnKNorm(), c.headSize());
+            }
+            case FUSED -> {
+                Tensor qkv = src.matrix(b.attnQkv(), dim, qDim + 2 * kvDim);
+                Tensor gateUp = src.matrix(b.ffnUp(), dim, 2 * c.ffnDim());
+                return new LayerWeights(src.vector(b.attnNorm(), dim),
+                        qkv.rowSlice(b.attnQ(), 0, qDim), qkv.rowSlice(b.attnK(), qDim, kvDim),
+                        qkv.rowSlice(b.attnV(), qDim + kvDim, kvDim), src.matrix(b.attnOutput(), qDim, dim),
+                        null, null, null, null, null, null,
+                        src.vector(b.ffnNorm(), dim), gateUp.rowSlice(b.ffnGate(), 0, c.ffnDim()),
+                        gateUp.rowSlice(b.ffnUp(), c.ffnDim(), c.ffnDim()), src.matrix(b.ffnDown(), c.ffnDim(), dim));
             }
         }
         return new LayerWeights(src.vector(b.attnNorm(), dim),

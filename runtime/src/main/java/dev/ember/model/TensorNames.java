@@ -16,6 +16,10 @@ public final class TensorNames {
     public static final String OUTPUT_BIAS = "output.bias";
     /** Llama 3 rope frequency factors, [ropeDim / 2]: one tensor shared by every layer. */
     public static final String ROPE_FREQS = "rope_freqs.weight";
+    /** LongRoPE factors for long contexts (phi3 128k), which Ember does not run. */
+    public static final String ROPE_FACTORS_LONG = "rope_factors_long.weight";
+    /** LongRoPE factors for short contexts (phi3 128k). */
+    public static final String ROPE_FACTORS_SHORT = "rope_factors_short.weight";
 
     private TensorNames() {
     }
@@ -53,6 +57,11 @@ public final class TensorNames {
         /** @return value projection, [dim, kvDim] */
         public String attnV() {
             return name("attn_v", "weight");
+        }
+
+        /** @return fused query-key-value projection (phi3), [dim, qDim + 2 kvDim]: q rows, then k, then v */
+        public String attnQkv() {
+            return name("attn_qkv", "weight");
         }
 
         /** @return attention output projection, [qDim, dim] */

@@ -124,10 +124,12 @@ public final class Transformer {
             // the cache keeps k and v of every position so far
             s.cache.store(l, pos0, s.k, s.v, n);
 
-            // attention over the cache: token b sees positions 0 .. pos0+b (causal within the batch)
+            // attention over the cache: token b sees positions start .. pos0+b (causal within the batch; a windowed
+            // layer starts the window's width back)
             for (int b = 0; b < n; b++) {
-                kernels.attention(s.q, b * qDim, s.cache.keys(l), s.cache.values(l), 0, kvDim, c.heads(), c.kvHeads(),
-                        headSize, pos0 + b + 1, s.att, b * qDim);
+                int start = c.attentionStart(l, pos0 + b);
+                kernels.attention(s.q, b * qDim, s.cache.keys(l), s.cache.values(l), start * kvDim, kvDim, c.heads(),
+                        c.kvHeads(), headSize, pos0 + b + 1 - start, s.att, b * qDim);
             }
 
             // output projection: out = att Wo (+ bias)

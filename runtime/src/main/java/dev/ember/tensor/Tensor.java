@@ -36,6 +36,19 @@ public record Tensor(String name, GgmlType type, Shape shape, MemorySegment data
         return shape.rows();
     }
 
+    /**
+     * @return rows {@code [from, from + count)} as a tensor of their own (a view of the same bytes), named
+     *         {@code name}: how a fused matrix (phi3's {@code attn_qkv}, gate+up in {@code ffn_up}) is split
+     */
+    public Tensor rowSlice(String name, long from, long count) {
+        if (from < 0 || count <= 0 || from + count > rows() || shape.dims().length != 2) {
+            throw new IllegalArgumentException("tensor '" + this.name + "' " + shape + ": no rows [" + from + ", "
+                    + (from + count) + ")");
+        }
+        return new Tensor(name, type, new Shape(shape.rowLength(), count),
+                data.asSlice(from * rowBytes(), count * rowBytes()));
+    }
+
     /** @return the bytes of row {@code r} as a slice */
     public MemorySegment row(long r) {
         return data.asSlice(r * rowBytes(), rowBytes());

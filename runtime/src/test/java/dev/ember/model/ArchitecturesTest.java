@@ -56,12 +56,30 @@ class ArchitecturesTest {
     }
 
     @Test
+    void aSlidingWindowStartsItsWidthBackOnTheLayersItsPeriodSelects() {
+        Config plain = new Config("llama", 64, 4, 4, 2, 16, 128, 256, 512, 16, 10000f, 1e-5f, "silu");
+        assertEquals(0, plain.attentionStart(0, 100), "no window: every position from 0");
+        Config gemma2Like = plain.withSlidingWindow(16, 2);
+        assertEquals(100 - 16 + 1, gemma2Like.attentionStart(0, 100), "even layer: 16 keys, its own included");
+        assertEquals(0, gemma2Like.attentionStart(1, 100), "odd layer: global");
+        assertEquals(0, gemma2Like.attentionStart(2, 15), "the window reaches back to 0");
+        assertEquals(1, gemma2Like.attentionStart(2, 16));
+        Config phi3Like = plain.withSlidingWindow(8, 1);
+        for (int l = 0; l < 4; l++) {
+            assertEquals(93, phi3Like.attentionStart(l, 100), "every layer");
+        }
+        Config gemma3Like = plain.withSlidingWindow(8, 6);
+        assertEquals(93, gemma3Like.attentionStart(4, 100));
+        assertEquals(0, gemma3Like.attentionStart(5, 100), "every sixth layer is global");
+    }
+
+    @Test
     void unknownArchitectureIsNamedWithTheSupportedList() {
         Path f = dir.resolve("gpt2.gguf");
         new GgufWriter().putString("general.architecture", "gpt2").write(f);
         try (GgufFile gguf = GgufFile.open(f)) {
             UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> Transformer.load(gguf));
-            assertTrue(e.getMessage().contains("'gpt2'") && e.getMessage().contains("llama, qwen2, qwen3"),
+            assertTrue(e.getMessage().contains("'gpt2'") && e.getMessage().contains("llama, qwen2, qwen3, phi3"),
                     e.getMessage());
         }
     }
