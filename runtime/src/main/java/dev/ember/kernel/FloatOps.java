@@ -120,24 +120,26 @@ final class FloatOps {
     /**
      * One query head over {@code positions} cached positions, as llama.cpp's attention without flash
      * attention and with an F32 cache: scores q.k as an F32 dot (products in float, sum in double), times
-     * 1/sqrt(headSize) in float; {@link #softmax}; then each output value is the F32 dot of the softmax
+     * {@code scale} in float (1/sqrt(headSize) but for gemma2); with a softcap c &gt; 0, {@code c * tanh(s / c)}
+     * as ggml's scale, tanh, scale; {@link #softmax}; then each output value is the F32 dot of the softmax
      * weights with that value column (again a double sum of float products).
      *
      * @param k       offset of this head's KV head in position 0 of keys and values
+     * @param softcap the attention-logit cap, or 0 for none
      * @param scores  scratch for this head's {@code positions} scores, from {@code sOff}
      * @param sums    scratch for this head's {@code headSize} double sums, from {@code sumOff}
      */
     static void attendHead(float[] q, int qOff, float[] keys, float[] values, int k, int kvDim, int headSize,
-                           int positions, float[] scores, int sOff, double[] sums, int sumOff,
-                           float[] out, int outOff) {
-        float scale = 1f / (float) Math.sqrt(headSize);
+                           int positions, float scale, float softcap, float[] scores, int sOff, double[] sums,
+                           int sumOff, float[] out, int outOff) {
         for (int p = 0; p < positions; p++) {
             int key = k + p * kvDim;
             double dot = 0;
             for (int d = 0; d < headSize; d++) {
                 dot += q[qOff + d] * keys[key + d];
             }
-            scores[sOff + p] = (float) dot * scale;
+            float s = (float) dot * scale;
+            scores[sOff + p] = softcap > 0 ? softcap * (float) Math.tanh(s * (1f / softcap)) : s;
         }
         softmax(scores, sOff, positions);
         for (int d = 0; d < headSize; d++) {

@@ -134,4 +134,11 @@ public interface Kernels {
      */
     void attention(float[] q, int qOff, float[] keys, float[] values, int cacheOff, int kvDim, int heads,
                    int kvHeads, int headSize, int positions, float[] out, int outOff);
+
+    /**
+     * {@link #attention} with the score scale given (instead of 1/sqrt(headSize)) and, when {@code softcap > 0},
+     * the scores capped as {@code softcap * tanh(score / softcap)} before the softmax: gemma2's attention.
+     */
+    void attention(float[] q, int qOff, float[] keys, float[] values, int cacheOff, int kvDim, int heads,
+                   int kvHeads, int headSize, int positions, float scale, float softcap, float[] out, int outOff);
 }

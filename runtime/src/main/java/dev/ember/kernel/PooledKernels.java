@@ -138,4 +138,79 @@ public abstract class PooledKernels implements Kernels {
             y = null;
         }
     }
+
+    /**
+     * The reference of the scaled, softcapped attention (gemma2), which every provider shares: heads in parallel,
+     * each as {@link FloatOps#attendHead}. Nothing is allocated once the scratch has grown to the context.
+     */
+    @Override
+    public void attention(float[] q, int qOff, float[] keys, float[] values, int cacheOff, int kvDim, int heads,
+                          int kvHeads, int headSize, int positions, float scale, float softcap, float[] out,
+                          int outOff) {
+        Checks.attention(q, qOff, keys, values, cacheOff, kvDim, heads, kvHeads, headSize, positions, out, outOff);
+        AttentionTask t = attentionTask;
+        t.grow(heads * positions, heads * headSize);
+        t.q = q;
+        t.qOff = qOff;
+        t.keys = keys;
+        t.values = values;
+        t.cacheOff = cacheOff;
+        t.kvDim = kvDim;
+        t.group = heads / kvHeads;
+        t.headSize = headSize;
+        t.positions = positions;
+        t.scale = scale;
+        t.softcap = softcap;
+        t.out = out;
+        t.outOff = outOff;
+        parallel(t, heads, 2L * heads * positions * headSize);
+        t.clear();
+    }
+
+    private final AttentionTask attentionTask = new AttentionTask();
+
+    /** One query position's heads over the cache, split by head; scratch grows geometrically and is reused. */
+    private static final class AttentionTask implements WorkerPool.RangeTask {
+        float[] q;
+        int qOff;
+        float[] keys;
+        float[] values;
+        int cacheOff;
+        int kvDim;
+        int group;
+        int headSize;
+        int positions;
+        float scale;
+        float softcap;
+        float[] out;
+        int outOff;
+        float[] scores = new float[0];  // (heads, positions)
+        double[] sums = new double[0];  // (heads, headSize)
+
+        void grow(int scoreCount, int sumCount) {
+            // geometric growth: a long generation reallocates O(log positions) times, not once per token
+            if (scores.length < scoreCount) {
+                scores = new float[Math.max(scoreCount, 2 * scores.length)];
+            }
+            if (sums.length < sumCount) {
+                sums = new double[Math.max(sumCount, 2 * sums.length)];
+            }
+        }
+
+        @Override
+        public void run(int from, int to) {
+            for (int h = from; h < to; h++) {
+                FloatOps.attendHead(q, qOff + h * headSize, keys, values, cacheOff + h / group * headSize, kvDim,
+                        headSize, positions, scale, softcap, scores, h * positions, sums, h * headSize, out,
+                        outOff + h * headSize);
+            }
+        }
+
+        void clear() {
+            q = null;
+            keys = null;
+            values = null;
+            out = null;
+        }
+    }
 }

@@ -18,7 +18,6 @@ import java.lang.foreign.MemorySegment;
  */
 public final class ScalarKernels extends PooledKernels {
     private final RowsTask rowsTask = new RowsTask();
-    private final AttentionTask attentionTask = new AttentionTask();
 
     /** @param pool the threads to split work over; shared, not owned (closing it is the caller's job) */
     public ScalarKernels(WorkerPool pool) {
@@ -84,22 +83,8 @@ public final class ScalarKernels extends PooledKernels {
     @Override
     public void attention(float[] q, int qOff, float[] keys, float[] values, int cacheOff, int kvDim, int heads,
                           int kvHeads, int headSize, int positions, float[] out, int outOff) {
-        Checks.attention(q, qOff, keys, values, cacheOff, kvDim, heads, kvHeads, headSize, positions, out, outOff);
-        AttentionTask t = attentionTask;
-        t.grow(heads * positions, heads * headSize);
-        t.q = q;
-        t.qOff = qOff;
-        t.keys = keys;
-        t.values = values;
-        t.cacheOff = cacheOff;
-        t.kvDim = kvDim;
-        t.group = heads / kvHeads;
-        t.headSize = headSize;
-        t.positions = positions;
-        t.out = out;
-        t.outOff = outOff;
-        parallel(t, heads, 2L * heads * positions * headSize);
-        t.clear();
+        attention(q, qOff, keys, values, cacheOff, kvDim, heads, kvHeads, headSize, positions,
+                1f / (float) Math.sqrt(headSize), 0f, out, outOff);
     }
 
 
@@ -138,44 +123,4 @@ public final class ScalarKernels extends PooledKernels {
 
 
     /** One head per item: scores, softmax, weighted sum of values. */
-    private static final class AttentionTask implements WorkerPool.RangeTask {
-        float[] q;
-        int qOff;
-        float[] keys;
-        float[] values;
-        int cacheOff;
-        int kvDim;
-        int group;
-        int headSize;
-        int positions;
-        float[] out;
-        int outOff;
-        float[] scores = new float[0];  // (heads, positions)
-        double[] sums = new double[0];  // (heads, headSize)
-
-        void grow(int scoreCount, int sumCount) {
-            // geometric growth: a long generation reallocates O(log positions) times, not once per token
-            if (scores.length < scoreCount) {
-                scores = new float[Math.max(scoreCount, 2 * scores.length)];
-            }
-            if (sums.length < sumCount) {
-                sums = new double[Math.max(sumCount, 2 * sums.length)];
-            }
-        }
-
-        @Override
-        public void run(int from, int to) {
-            for (int h = from; h < to; h++) {
-                FloatOps.attendHead(q, qOff + h * headSize, keys, values, cacheOff + h / group * headSize, kvDim,
-                        headSize, positions, scores, h * positions, sums, h * headSize, out, outOff + h * headSize);
-            }
-        }
-
-        void clear() {
-            q = null;
-            keys = null;
-            values = null;
-            out = null;
-        }
-    }
 }

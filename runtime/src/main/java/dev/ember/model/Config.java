@@ -32,17 +32,22 @@ import java.util.Locale;
  * @param slidingWindow     keys a query of a windowed layer sees, its own included (0: no window)
  * @param windowPeriod      which layers are windowed: every layer when 1 (phi3), else layer l when
  *                          {@code l % windowPeriod != windowPeriod - 1} (2: the even ones, as gemma2)
+ * @param embeddingScale    the token embedding is multiplied by this (gemma: sqrt(dim)); 1 for none
+ * @param queryScale        queries are multiplied by this before q.k (1/sqrt(headSize) but for gemma2's rule)
+ * @param attnSoftcap       attention scores are capped as {@code c * tanh(s / c)} (gemma2); 0 for none
+ * @param finalSoftcap      logits are capped the same way (gemma2); 0 for none
  */
 public record Config(String architecture, int dim, int layers, int heads, int kvHeads, int headSize, int ffnDim,
                      int contextLength, int vocabSize, int ropeDim, float ropeTheta, float rmsNormEps,
                      String ffnActivation, RopeStyle ropeStyle, float ropeFreqScale, String ropeScaling,
-                     int slidingWindow, int windowPeriod) {
+                     int slidingWindow, int windowPeriod, float embeddingScale, float queryScale,
+                     float attnSoftcap, float finalSoftcap) {
 
     /** The rope scaling types Ember runs: YaRN and LongRoPE also change the angles per dimension. */
     public static final List<String> SUPPORTED_ROPE_SCALING = List.of("none", "linear");
 
     /** Architectures whose hyperparameters this record describes (the {@link Architectures} registry). */
-    public static final List<String> SUPPORTED_ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3");
+    public static final List<String> SUPPORTED_ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3", "gemma2");
 
     /** Ember's own metadata key for the FFN activation of its ReLU test models. */
     public static final String FFN_ACTIVATION_KEY = "ember.ffn_activation";
@@ -76,13 +81,22 @@ public record Config(String architecture, int dim, int layers, int heads, int kv
                   int contextLength, int vocabSize, int ropeDim, float ropeTheta, float rmsNormEps,
                   String ffnActivation) {
         this(architecture, dim, layers, heads, kvHeads, headSize, ffnDim, contextLength, vocabSize, ropeDim,
-                ropeTheta, rmsNormEps, ffnActivation, RopeStyle.NORMAL, 1f, "none", 0, 1);
+                ropeTheta, rmsNormEps, ffnActivation, RopeStyle.NORMAL, 1f, "none", 0, 1, 1f,
+                1f / (float) Math.sqrt(headSize), 0f, 0f);
     }
 
     /** @return this config with a sliding window of {@code window} keys on the layers {@code period} selects */
     public Config withSlidingWindow(int window, int period) {
         return new Config(architecture, dim, layers, heads, kvHeads, headSize, ffnDim, contextLength, vocabSize,
-                ropeDim, ropeTheta, rmsNormEps, ffnActivation, ropeStyle, ropeFreqScale, ropeScaling, window, period);
+                ropeDim, ropeTheta, rmsNormEps, ffnActivation, ropeStyle, ropeFreqScale, ropeScaling, window, period,
+                embeddingScale, queryScale, attnSoftcap, finalSoftcap);
+    }
+
+    /** @return this config with gemma's FFN activation, embedding and query scales and softcaps */
+    public Config withGemma(String activation, float embedding, float query, float attnCap, float finalCap) {
+        return new Config(architecture, dim, layers, heads, kvHeads, headSize, ffnDim, contextLength, vocabSize,
+                ropeDim, ropeTheta, rmsNormEps, activation, ropeStyle, ropeFreqScale, ropeScaling, slidingWindow,
+                windowPeriod, embedding, query, attnCap, finalCap);
     }
 
     /** @return the first cache position a query at {@code pos} of layer {@code layer} attends to */
@@ -137,7 +151,8 @@ public record Config(String architecture, int dim, int layers, int heads, int kv
                 m.getInt(p + "feed_forward_length"), m.getInt(p + "context_length"), vocab,
                 m.getInt(p + "rope.dimension_count", headSize), m.getFloat(p + "rope.freq_base", 10000f),
                 m.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f),
-                m.getString(FFN_ACTIVATION_KEY, "silu"), ropeStyle, freqScale, scaling, 0, 1);
+                m.getString(FFN_ACTIVATION_KEY, "silu"), ropeStyle, freqScale, scaling, 0, 1, 1f,
+                1f / (float) Math.sqrt(headSize), 0f, 0f);
     }
 
     /** @return key/value dimension: kvHeads * headSize */

@@ -25,11 +25,14 @@ import dev.ember.tensor.Tensor;
  * @param ffnGate        gate projection W1 (ffnDim, dim)
  * @param ffnUp          up projection W3 (ffnDim, dim)
  * @param ffnDown        down projection W2 (dim, ffnDim)
+ * @param postAttnNorm   RMSNorm weight of the attention output before the residual (dim), or null; gemma2
+ * @param postFfnNorm    RMSNorm weight of the FFN output before the residual (dim), or null; gemma2
  */
 public record LayerWeights(float[] attnNorm, Tensor attnQ, Tensor attnK, Tensor attnV, Tensor attnOutput,
                            float[] attnQBias, float[] attnKBias, float[] attnVBias, float[] attnOutputBias,
                            float[] attnQNorm, float[] attnKNorm,
-                           float[] ffnNorm, Tensor ffnGate, Tensor ffnUp, Tensor ffnDown) {
+                           float[] ffnNorm, Tensor ffnGate, Tensor ffnUp, Tensor ffnDown,
+                           float[] postAttnNorm, float[] postFfnNorm) {
 
     /** What an architecture asks of a block beyond the common tensors. */
     enum Extras {
@@ -44,7 +47,9 @@ public record LayerWeights(float[] attnNorm, Tensor attnQ, Tensor attnK, Tensor 
          * holds the gate's rows, then up's. Each part becomes a view of its rows, so the forward pass, the
          * kernels and the sparse FFN see the usual separate matrices.
          */
-        FUSED
+        FUSED,
+        /** RMSNorms after attention and after the FFN too, no biases (gemma2). */
+        POST_NORMS
     }
 
     /**
@@ -65,6 +70,8 @@ public record LayerWeights(float[] attnNorm, Tensor attnQ, Tensor attnK, Tensor 
         float[] oBias = null;
         float[] qNorm = null;
         float[] kNorm = null;
+        float[] postAttn = null;
+        float[] postFfn = null;
         switch (extras) {
             case OPTIONAL_BIASES -> {
                 qBias = src.optionalVector(b.attnQBias(), qDim);
@@ -89,7 +96,12 @@ public record LayerWeights(float[] attnNorm, Tensor attnQ, Tensor attnK, Tensor 
                         qkv.rowSlice(b.attnV(), qDim + kvDim, kvDim), src.matrix(b.attnOutput(), qDim, dim),
                         null, null, null, null, null, null,
                         src.vector(b.ffnNorm(), dim), gateUp.rowSlice(b.ffnGate(), 0, c.ffnDim()),
-                        gateUp.rowSlice(b.ffnUp(), c.ffnDim(), c.ffnDim()), src.matrix(b.ffnDown(), c.ffnDim(), dim));
+                        gateUp.rowSlice(b.ffnUp(), c.ffnDim(), c.ffnDim()), src.matrix(b.ffnDown(), c.ffnDim(), dim),
+                        null, null);
+            }
+            case POST_NORMS -> {
+                postAttn = src.vector(b.postAttnNorm(), dim);
+                postFfn = src.vector(b.postFfnNorm(), dim);
             }
         }
         return new LayerWeights(src.vector(b.attnNorm(), dim),
@@ -97,6 +109,6 @@ public record LayerWeights(float[] attnNorm, Tensor attnQ, Tensor attnK, Tensor 
                 src.matrix(b.attnV(), dim, kvDim), src.matrix(b.attnOutput(), qDim, dim),
                 qBias, kBias, vBias, oBias, qNorm, kNorm,
                 src.vector(b.ffnNorm(), dim), src.matrix(b.ffnGate(), dim, c.ffnDim()),
-                src.matrix(b.ffnUp(), dim, c.ffnDim()), src.matrix(b.ffnDown(), c.ffnDim(), dim));
+                src.matrix(b.ffnUp(), dim, c.ffnDim()), src.matrix(b.ffnDown(), c.ffnDim(), dim), postAttn, postFfn);
     }
 }

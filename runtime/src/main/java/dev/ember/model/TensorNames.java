@@ -59,6 +59,16 @@ public final class TensorNames {
             return name("attn_v", "weight");
         }
 
+        /** @return RMSNorm weight of the attention output (gemma2), [dim] */
+        public String postAttnNorm() {
+            return name("post_attention_norm", "weight");
+        }
+
+        /** @return RMSNorm weight of the FFN output (gemma2), [dim] */
+        public String postFfnNorm() {
+            return name("post_ffw_norm", "weight");
+        }
+
         /** @return fused query-key-value projection (phi3), [dim, qDim + 2 kvDim]: q rows, then k, then v */
         public String attnQkv() {
             return name("attn_qkv", "weight");

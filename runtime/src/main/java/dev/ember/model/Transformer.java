@@ -89,10 +89,13 @@ public final class Transformer {
         float eps = c.rmsNormEps();
         int pos0 = s.position;
 
-        // x = token_embd[tokens]: the embedding rows, decoded exactly (ggml get_rows)
+        // x = token_embd[tokens]: the embedding rows, decoded exactly (ggml get_rows); gemma scales them
         Tensor embd = weights.tokenEmbedding();
         for (int b = 0; b < n; b++) {
             embeddingRow.dequantizeRow(embd.data(), tokens[offset + b] * embd.rowBytes(), s.x, b * dim, dim);
+        }
+        if (c.embeddingScale() != 1f) {
+            scale(s.x, 0, n * dim, c.embeddingScale());
         }
 
         for (int l = 0; l < c.layers(); l++) {
@@ -125,16 +128,26 @@ public final class Transformer {
             s.cache.store(l, pos0, s.k, s.v, n);
 
             // attention over the cache: token b sees positions start .. pos0+b (causal within the batch; a windowed
-            // layer starts the window's width back)
+            // layer starts the window's width back); gemma2 scales q itself and caps the scores
             for (int b = 0; b < n; b++) {
                 int start = c.attentionStart(l, pos0 + b);
-                kernels.attention(s.q, b * qDim, s.cache.keys(l), s.cache.values(l), start * kvDim, kvDim, c.heads(),
-                        c.kvHeads(), headSize, pos0 + b + 1 - start, s.att, b * qDim);
+                if (c.attnSoftcap() > 0) {
+                    scale(s.q, b * qDim, qDim, c.queryScale());
+                    kernels.attention(s.q, b * qDim, s.cache.keys(l), s.cache.values(l), start * kvDim, kvDim,
+                            c.heads(), c.kvHeads(), headSize, pos0 + b + 1 - start, 1f, c.attnSoftcap(), s.att,
+                            b * qDim);
+                } else {
+                    kernels.attention(s.q, b * qDim, s.cache.keys(l), s.cache.values(l), start * kvDim, kvDim,
+                            c.heads(), c.kvHeads(), headSize, pos0 + b + 1 - start, s.att, b * qDim);
+                }
             }
 
-            // output projection: out = att Wo (+ bias)
+            // output projection: out = att Wo (+ bias); gemma2 norms it before the residual
             Projection.apply(kernels, w.attnOutput(), s.att, n, s.out);
             Projection.addBias(s.out, w.attnOutputBias(), n);
+            if (w.postAttnNorm() != null) {
+                rmsnormRows(kernels, s.out, s.out, 0, n, w.postAttnNorm(), dim, eps);
+            }
 
             // residual
             addInPlace(s.x, s.out, n * dim);
@@ -142,8 +155,11 @@ public final class Transformer {
             // ffn rmsnorm: xb = rmsnorm(x) * ffn_norm
             rmsnormRows(kernels, s.xb, s.x, 0, n, w.ffnNorm(), dim, eps);
 
-            // ffn: out = W2 (act(W1 xb) * W3 xb), through the session's strategy (dense or sparse)
+            // ffn: out = W2 (act(W1 xb) * W3 xb), through the session's strategy (dense or sparse); gemma2 norms it
             s.ffn.apply(l, s.xb, n, s.out);
+            if (w.postFfnNorm() != null) {
+                rmsnormRows(kernels, s.out, s.out, 0, n, w.postFfnNorm(), dim, eps);
+            }
 
             // residual
             addInPlace(s.x, s.out, n * dim);
@@ -161,6 +177,21 @@ public final class Transformer {
         float[] logits = s.logitsFor(logitRows);
         Projection.apply(kernels, weights.output(), s.xb, logitRows, logits);
         Projection.addBias(logits, weights.outputBias(), logitRows);
+
+        // gemma2 caps the logits: c * tanh(logits / c), as ggml's scale, tanh, scale
+        if (c.finalSoftcap() > 0) {
+            float cap = c.finalSoftcap();
+            for (int i = 0; i < logitRows * c.vocabSize(); i++) {
+                logits[i] = cap * (float) Math.tanh(logits[i] * (1f / cap));
+            }
+        }
+    }
+
+    /** {@code x[off .. off+n) *= factor}, in float as ggml_scale. */
+    private static void scale(float[] x, int off, int n, float factor) {
+        for (int i = off; i < off + n; i++) {
+            x[i] *= factor;
+        }
     }
 
     /** {@code out[r] = rmsnorm(x[from + r]) * weight} for rows r < count of n values each; out may alias x. */

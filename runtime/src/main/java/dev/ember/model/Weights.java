@@ -52,13 +52,20 @@ public final class Weights {
      * @param outputBias   whether an {@code output.bias} is read when present
      */
     static Weights map(GgufFile file, Config c, LayerWeights.Extras extras, boolean ropeFreqs, boolean outputBias) {
+        return map(file, c, extras, ropeFreqs, outputBias, false);
+    }
+
+    /** As {@link #map(GgufFile, Config, LayerWeights.Extras, boolean, boolean)}; {@code alwaysTied}: the token
+     * embedding is the output matrix even if the file has an {@code output.weight} (gemma2, as llama.cpp). */
+    static Weights map(GgufFile file, Config c, LayerWeights.Extras extras, boolean ropeFreqs, boolean outputBias,
+                       boolean alwaysTied) {
         TensorSource src = new TensorSource(file, c);
         Tensor embedding = src.matrix(TensorNames.TOKEN_EMBD, c.dim(), vocabRows(file, c));
         LayerWeights[] blocks = new LayerWeights[c.layers()];
         for (int i = 0; i < blocks.length; i++) {
             blocks[i] = LayerWeights.load(src, c, i, extras);
         }
-        Tensor output = src.optionalMatrix(TensorNames.OUTPUT, c.dim(), c.vocabSize());
+        Tensor output = alwaysTied ? null : src.optionalMatrix(TensorNames.OUTPUT, c.dim(), c.vocabSize());
         return new Weights(c, embedding, List.of(blocks), src.vector(TensorNames.OUTPUT_NORM, c.dim()),
                 output != null ? output : embedding,
                 outputBias ? src.optionalVector(TensorNames.OUTPUT_BIAS, c.vocabSize()) : null,

@@ -33,7 +33,8 @@ public abstract class ArchConformance extends LlamaCppConformance {
 
     @ParameterizedTest
     @ValueSource(strings = {"synth-qwen2-F16", "synth-qwen2-Q8_0", "synth-llama3-F16", "synth-llama3-Q8_0",
-        "synth-phi3-F16", "synth-phi3-Q8_0"})
+        "synth-phi3-F16", "synth-phi3-Q8_0", "synth-gemma2-F16", "synth-gemma2-Q8_0", "synth-gemma2-46L-F16",
+        "synth-gemma2-46L-Q8_0"})
     void matchesLlamaCpp(String stem) {
         ConformanceRunner m = models.model(stem + ".gguf");
         Tolerance tol = Tolerance.of(m.model.weights());

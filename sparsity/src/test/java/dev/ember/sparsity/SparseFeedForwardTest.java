@@ -125,7 +125,10 @@ class SparseFeedForwardTest {
 
     @ParameterizedTest
     @CsvSource({"stories260K-f32.gguf, synthetic:0", "stories260K-f32.gguf, synthetic:0:gate",
-            "tiny-relu-f32.gguf, synthetic:0", "tiny-relu-q8_0.gguf, synthetic:0:gate"})
+            "tiny-relu-f32.gguf, synthetic:0", "tiny-relu-q8_0.gguf, synthetic:0:gate",
+            // a GELU FFN (gemma2) and a fused gate+up (phi3)
+            "synth-gemma2-F16.gguf, synthetic:0", "synth-gemma2-F16.gguf, synthetic:0:gate",
+            "synth-phi3-F16.gguf, synthetic:0", "synth-phi3-Q8_0.gguf, synthetic:0:gate"})
     void everyNeuronChosenEqualsDense(String file, String spec) {
         try (Model m = load(file, "scalar")) {
             int[] prompt = m.tokenize("Once upon a time there was");
