@@ -12,7 +12,7 @@ public final class Architectures {
 
     static {
         for (Architecture a : List.of(new LlamaArchitecture(), new Qwen2Architecture(), new Qwen3Architecture(),
-                new Phi3Architecture(), new Gemma2Architecture())) {
+                new Phi3Architecture(), new Gemma2Architecture(), new Gemma3Architecture())) {
             BY_NAME.put(a.name(), a);
         }
     }

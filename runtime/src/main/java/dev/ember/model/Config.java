@@ -33,21 +33,24 @@ import java.util.Locale;
  * @param windowPeriod      which layers are windowed: every layer when 1 (phi3), else layer l when
  *                          {@code l % windowPeriod != windowPeriod - 1} (2: the even ones, as gemma2)
  * @param embeddingScale    the token embedding is multiplied by this (gemma: sqrt(dim)); 1 for none
- * @param queryScale        queries are multiplied by this before q.k (1/sqrt(headSize) but for gemma2's rule)
+ * @param queryScale        queries are multiplied by this and the scores left unscaled (gemma's rule); 0 for the
+ *                          usual 1/sqrt(headSize) on the scores
  * @param attnSoftcap       attention scores are capped as {@code c * tanh(s / c)} (gemma2); 0 for none
  * @param finalSoftcap      logits are capped the same way (gemma2); 0 for none
+ * @param ropeThetaLocal    the rope base of the windowed layers, without linear scaling (gemma3: 10000); 0 when
+ *                          every layer uses {@code ropeTheta}
  */
 public record Config(String architecture, int dim, int layers, int heads, int kvHeads, int headSize, int ffnDim,
                      int contextLength, int vocabSize, int ropeDim, float ropeTheta, float rmsNormEps,
                      String ffnActivation, RopeStyle ropeStyle, float ropeFreqScale, String ropeScaling,
                      int slidingWindow, int windowPeriod, float embeddingScale, float queryScale,
-                     float attnSoftcap, float finalSoftcap) {
+                     float attnSoftcap, float finalSoftcap, float ropeThetaLocal) {
 
     /** The rope scaling types Ember runs: YaRN and LongRoPE also change the angles per dimension. */
     public static final List<String> SUPPORTED_ROPE_SCALING = List.of("none", "linear");
 
     /** Architectures whose hyperparameters this record describes (the {@link Architectures} registry). */
-    public static final List<String> SUPPORTED_ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3", "gemma2");
+    public static final List<String> SUPPORTED_ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3");
 
     /** Ember's own metadata key for the FFN activation of its ReLU test models. */
     public static final String FFN_ACTIVATION_KEY = "ember.ffn_activation";
@@ -81,28 +84,38 @@ public record Config(String architecture, int dim, int layers, int heads, int kv
                   int contextLength, int vocabSize, int ropeDim, float ropeTheta, float rmsNormEps,
                   String ffnActivation) {
         this(architecture, dim, layers, heads, kvHeads, headSize, ffnDim, contextLength, vocabSize, ropeDim,
-                ropeTheta, rmsNormEps, ffnActivation, RopeStyle.NORMAL, 1f, "none", 0, 1, 1f,
-                1f / (float) Math.sqrt(headSize), 0f, 0f);
+                ropeTheta, rmsNormEps, ffnActivation, RopeStyle.NORMAL, 1f, "none", 0, 1, 1f, 0f, 0f, 0f, 0f);
     }
 
     /** @return this config with a sliding window of {@code window} keys on the layers {@code period} selects */
     public Config withSlidingWindow(int window, int period) {
         return new Config(architecture, dim, layers, heads, kvHeads, headSize, ffnDim, contextLength, vocabSize,
                 ropeDim, ropeTheta, rmsNormEps, ffnActivation, ropeStyle, ropeFreqScale, ropeScaling, window, period,
-                embeddingScale, queryScale, attnSoftcap, finalSoftcap);
+                embeddingScale, queryScale, attnSoftcap, finalSoftcap, ropeThetaLocal);
+    }
+
+    /** @return this config with the windowed layers on their own rope base, unscaled (gemma3) */
+    public Config withLocalRope(float thetaLocal) {
+        return new Config(architecture, dim, layers, heads, kvHeads, headSize, ffnDim, contextLength, vocabSize,
+                ropeDim, ropeTheta, rmsNormEps, ffnActivation, ropeStyle, ropeFreqScale, ropeScaling, slidingWindow,
+                windowPeriod, embeddingScale, queryScale, attnSoftcap, finalSoftcap, thetaLocal);
     }
 
     /** @return this config with gemma's FFN activation, embedding and query scales and softcaps */
     public Config withGemma(String activation, float embedding, float query, float attnCap, float finalCap) {
         return new Config(architecture, dim, layers, heads, kvHeads, headSize, ffnDim, contextLength, vocabSize,
                 ropeDim, ropeTheta, rmsNormEps, activation, ropeStyle, ropeFreqScale, ropeScaling, slidingWindow,
-                windowPeriod, embedding, query, attnCap, finalCap);
+                windowPeriod, embedding, query, attnCap, finalCap, ropeThetaLocal);
+    }
+
+    /** @return whether layer {@code layer} attends through the sliding window */
+    public boolean windowed(int layer) {
+        return slidingWindow > 0 && (windowPeriod == 1 || layer % windowPeriod != windowPeriod - 1);
     }
 
     /** @return the first cache position a query at {@code pos} of layer {@code layer} attends to */
     public int attentionStart(int layer, int pos) {
-        boolean windowed = slidingWindow > 0 && (windowPeriod == 1 || layer % windowPeriod != windowPeriod - 1);
-        return windowed ? Math.max(0, pos - slidingWindow + 1) : 0;
+        return windowed(layer) ? Math.max(0, pos - slidingWindow + 1) : 0;
     }
 
     /** @return true if {@code general.architecture} names a supported architecture */
@@ -151,8 +164,7 @@ public record Config(String architecture, int dim, int layers, int heads, int kv
                 m.getInt(p + "feed_forward_length"), m.getInt(p + "context_length"), vocab,
                 m.getInt(p + "rope.dimension_count", headSize), m.getFloat(p + "rope.freq_base", 10000f),
                 m.getFloat(p + "attention.layer_norm_rms_epsilon", 1e-5f),
-                m.getString(FFN_ACTIVATION_KEY, "silu"), ropeStyle, freqScale, scaling, 0, 1, 1f,
-                1f / (float) Math.sqrt(headSize), 0f, 0f);
+                m.getString(FFN_ACTIVATION_KEY, "silu"), ropeStyle, freqScale, scaling, 0, 1, 1f, 0f, 0f, 0f, 0f);
     }
 
     /** @return key/value dimension: kvHeads * headSize */

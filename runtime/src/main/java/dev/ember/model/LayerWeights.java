@@ -49,7 +49,9 @@ public record LayerWeights(float[] attnNorm, Tensor attnQ, Tensor attnK, Tensor 
          */
         FUSED,
         /** RMSNorms after attention and after the FFN too, no biases (gemma2). */
-        POST_NORMS
+        POST_NORMS,
+        /** Both: per-head q/k RMSNorm and the norms after attention and the FFN (gemma3). */
+        QK_NORM_POST_NORMS
     }
 
     /**
@@ -100,6 +102,12 @@ public record LayerWeights(float[] attnNorm, Tensor attnQ, Tensor attnK, Tensor 
                         null, null);
             }
             case POST_NORMS -> {
+                postAttn = src.vector(b.postAttnNorm(), dim);
+                postFfn = src.vector(b.postFfnNorm(), dim);
+            }
+            case QK_NORM_POST_NORMS -> {
+                qNorm = src.vector(b.attnQNorm(), c.headSize());
+                kNorm = src.vector(b.attnKNorm(), c.headSize());
                 postAttn = src.vector(b.postAttnNorm(), dim);
                 postFfn = src.vector(b.postFfnNorm(), dim);
             }

@@ -22,6 +22,11 @@ final class Rope {
      * @param contextLength positions to precompute
      */
     Rope(Config config, float[] freqFactors, int contextLength) {
+        this(config, freqFactors, contextLength, config.ropeTheta(), config.ropeFreqScale());
+    }
+
+    /** The same with another base and linear scale (gemma3's windowed layers: base 10000, unscaled). */
+    Rope(Config config, float[] freqFactors, int contextLength, float base, float freqScale) {
         this.headSize = config.headSize();
         this.ropeDim = config.ropeDim();
         this.half = ropeDim / 2;
@@ -29,8 +34,7 @@ final class Rope {
         this.cos = new float[contextLength * half];
         this.sin = new float[contextLength * half];
         // ggml: theta_scale = powf(freq_base, -2.0f/n_dims), in float
-        float thetaScale = (float) Math.pow(config.ropeTheta(), -2.0f / ropeDim);
-        float freqScale = config.ropeFreqScale();
+        float thetaScale = (float) Math.pow(base, -2.0f / ropeDim);
         for (int p = 0; p < contextLength; p++) {
             float theta = p;
             for (int i = 0; i < half; i++) {

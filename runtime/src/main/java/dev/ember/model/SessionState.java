@@ -14,6 +14,7 @@ public final class SessionState {
     final FeedForward ffn;
     final KvCache cache;
     final Rope rope;
+    final Rope ropeLocal; // the windowed layers' rope (gemma3), else the same as rope
     private final int contextLength;
     private final int maxBatch;
     private final int vocab;
@@ -41,6 +42,8 @@ public final class SessionState {
         this.vocab = c.vocabSize();
         this.cache = new KvCache(c.layers(), contextLength, c.kvDim());
         this.rope = new Rope(c, model.weights().ropeFreqFactors(), contextLength);
+        this.ropeLocal = c.ropeThetaLocal() > 0
+                ? new Rope(c, model.weights().ropeFreqFactors(), contextLength, c.ropeThetaLocal(), 1f) : rope;
         this.x = new float[maxBatch * c.dim()];
         this.xb = new float[maxBatch * c.dim()];
         this.out = new float[maxBatch * c.dim()];

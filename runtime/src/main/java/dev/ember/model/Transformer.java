@@ -118,20 +118,21 @@ public final class Transformer {
                 rmsnormRows(kernels, s.k, s.k, 0, n * c.kvHeads(), w.attnKNorm(), headSize, eps);
             }
 
-            // rope: rotate q and k of token b by its position
+            // rope: rotate q and k of token b by its position (gemma3's windowed layers have a base of their own)
+            Rope rope = c.windowed(l) ? s.ropeLocal : s.rope;
             for (int b = 0; b < n; b++) {
-                s.rope.rotate(kernels, s.q, b * qDim, c.heads(), pos0 + b);
-                s.rope.rotate(kernels, s.k, b * kvDim, c.kvHeads(), pos0 + b);
+                rope.rotate(kernels, s.q, b * qDim, c.heads(), pos0 + b);
+                rope.rotate(kernels, s.k, b * kvDim, c.kvHeads(), pos0 + b);
             }
 
             // the cache keeps k and v of every position so far
             s.cache.store(l, pos0, s.k, s.v, n);
 
             // attention over the cache: token b sees positions start .. pos0+b (causal within the batch; a windowed
-            // layer starts the window's width back); gemma2 scales q itself and caps the scores
+            // layer starts the window's width back); gemma scales q itself, gemma2 caps the scores
             for (int b = 0; b < n; b++) {
                 int start = c.attentionStart(l, pos0 + b);
-                if (c.attnSoftcap() > 0) {
+                if (c.queryScale() > 0) {
                     scale(s.q, b * qDim, qDim, c.queryScale());
                     kernels.attention(s.q, b * qDim, s.cache.keys(l), s.cache.values(l), start * kvDim, kvDim,
                             c.heads(), c.kvHeads(), headSize, pos0 + b + 1 - start, 1f, c.attnSoftcap(), s.att,

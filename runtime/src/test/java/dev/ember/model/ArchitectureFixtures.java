@@ -30,12 +30,19 @@ final class ArchitectureFixtures {
     private ArchitectureFixtures() {
     }
 
-    /** Writes the fixture for {@code arch} ("llama", "qwen2", "qwen3") to {@code file}. */
+    /** gemma3's layers: six, so that the sixth is global and the others local. */
+    static final int GEMMA3_LAYERS = 6;
+    /** gemma3's window: small, so that a 10-token run leaves keys outside it. */
+    static final int GEMMA3_WINDOW = 4;
+
+    /** Writes the fixture for {@code arch} ("llama", "qwen2", "qwen3", "gemma3") to {@code file}. */
     static void write(Path file, String arch, long seed) {
         boolean llama = arch.equals("llama");
         boolean qwen2 = arch.equals("qwen2");
         boolean qwen3 = arch.equals("qwen3");
-        int headSize = qwen3 ? 32 : DIM / HEADS;
+        boolean gemma3 = arch.equals("gemma3");
+        int layers = gemma3 ? GEMMA3_LAYERS : LAYERS;
+        int headSize = qwen3 || gemma3 ? 32 : DIM / HEADS;
         int qDim = HEADS * headSize;
         int kvDim = KV_HEADS * headSize;
         String p = arch + ".";
@@ -43,22 +50,26 @@ final class ArchitectureFixtures {
                 .putString("general.architecture", arch)
                 .putUint32(p + "context_length", CONTEXT)
                 .putUint32(p + "embedding_length", DIM)
-                .putUint32(p + "block_count", LAYERS)
+                .putUint32(p + "block_count", layers)
                 .putUint32(p + "feed_forward_length", FFN)
                 .putUint32(p + "attention.head_count", HEADS)
                 .putUint32(p + "attention.head_count_kv", KV_HEADS)
                 .putUint32(p + "rope.dimension_count", headSize)
-                .putFloat32(p + "rope.freq_base", qwen2 ? 1_000_000f : 10_000f)
+                .putFloat32(p + "rope.freq_base", qwen2 || gemma3 ? 1_000_000f : 10_000f)
                 .putFloat32(p + "attention.layer_norm_rms_epsilon", 1e-6f)
                 .putUint32(p + "vocab_size", VOCAB);
-        if (qwen3) {
+        if (qwen3 || gemma3) {
             w.putUint32(p + "attention.key_length", headSize).putUint32(p + "attention.value_length", headSize);
+        }
+        if (gemma3) { // linear rope scaling, which applies to the global layers only
+            w.putUint32(p + "attention.sliding_window", GEMMA3_WINDOW)
+                    .putString(p + "rope.scaling.type", "linear").putFloat32(p + "rope.scaling.factor", 8f);
         }
         if (llama) {
             w.putString(p + "rope.scaling.type", "linear").putFloat32(p + "rope.scaling.factor", 2f);
         }
         SplittableRandom rng = new SplittableRandom(seed);
-        matrix(w, TensorNames.TOKEN_EMBD, DIM, VOCAB, 1.0, rng);
+        matrix(w, TensorNames.TOKEN_EMBD, DIM, VOCAB, gemma3 ? 0.1 : 1.0, rng); // gemma scales it by sqrt(dim)
         vector(w, TensorNames.OUTPUT_NORM, DIM, 1.0, 0.2, rng);
         if (qwen2) {
             matrix(w, TensorNames.OUTPUT, DIM, VOCAB, 0.3, rng);
@@ -67,7 +78,7 @@ final class ArchitectureFixtures {
         if (llama) {
             vector(w, TensorNames.ROPE_FREQS, headSize / 2, 2.5, 3, rng); // factors in [1, 4]
         }
-        for (int i = 0; i < LAYERS; i++) {
+        for (int i = 0; i < layers; i++) {
             TensorNames.Block b = TensorNames.block(i);
             vector(w, b.attnNorm(), DIM, 1.0, 0.2, rng);
             matrix(w, b.attnQ(), DIM, qDim, 1 / Math.sqrt(DIM) * 2, rng);
@@ -82,9 +93,13 @@ final class ArchitectureFixtures {
             if (llama) {
                 vector(w, b.attnOutputBias(), DIM, 0, 0.5, rng);
             }
-            if (qwen3) {
+            if (qwen3 || gemma3) {
                 vector(w, b.attnQNorm(), headSize, 1.0, 0.5, rng);
                 vector(w, b.attnKNorm(), headSize, 1.0, 0.5, rng);
+            }
+            if (gemma3) {
+                vector(w, b.postAttnNorm(), DIM, 1.0, 0.2, rng);
+                vector(w, b.postFfnNorm(), DIM, 1.0, 0.2, rng);
             }
             vector(w, b.ffnNorm(), DIM, 1.0, 0.2, rng);
             matrix(w, b.ffnGate(), DIM, FFN, 1 / Math.sqrt(DIM), rng);

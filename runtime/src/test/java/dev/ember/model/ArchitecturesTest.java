@@ -79,7 +79,7 @@ class ArchitecturesTest {
         new GgufWriter().putString("general.architecture", "gpt2").write(f);
         try (GgufFile gguf = GgufFile.open(f)) {
             UnsupportedModelException e = assertThrows(UnsupportedModelException.class, () -> Transformer.load(gguf));
-            assertTrue(e.getMessage().contains("'gpt2'") && e.getMessage().contains("llama, qwen2, qwen3, phi3"),
+            assertTrue(e.getMessage().contains("'gpt2'") && e.getMessage().contains("llama, qwen2, qwen3, phi3, gemma2, gemma3"),
                     e.getMessage());
         }
     }
@@ -178,7 +178,7 @@ class ArchitecturesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen2", "qwen3"})
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "gemma3"})
     void forwardMatchesTheFloat64Oracle(String arch) {
         int[] tokens = {1, 7, 39, 3, 22, 15, 8, 30, 2, 11};
         int prompt = 6;
