@@ -165,28 +165,6 @@ final class CalibrateCommand implements Callable<Integer> {
         }
     }
 
-    /** Bytes to the command's error writer (UTF-8 text). */
-    private static final class WriterStream extends java.io.OutputStream {
-        private final PrintWriter w;
-        private final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-
-        WriterStream(PrintWriter w) {
-            this.w = w;
-        }
-
-        @Override
-        public void write(int b) {
-            buf.write(b);
-        }
-
-        @Override
-        public void flush() {
-            w.print(buf.toString(java.nio.charset.StandardCharsets.UTF_8));
-            buf.reset();
-            w.flush();
-        }
-    }
-
     private static String readText(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new EmberException("text file not found: " + file);

@@ -40,9 +40,9 @@ final class EngineOptions {
         return checked(cmd, () -> SessionOptions.builder().contextLength(contextLength).sparsity(sparsity).build());
     }
 
-    /** @return the model at {@code path} */
+    /** @return the model at {@code path} (an hf:// path is fetched from the hub first) */
     static Model load(Path path, LoadOptions options) {
-        return Model.load(path, options);
+        return Model.load(ModelFile.resolve(path), options);
     }
 
     /** Runs an option check, turning its EmberException into a usage error. */

@@ -123,7 +123,7 @@ class ChatCommandsTest {
     @Test
     void helpListsEveryCommand() {
         CliTest.Run r = run("--help");
-        for (String command : List.of("demo", "run", "chat", "serve", "template", "perplexity", "calibrate", "bench",
+        for (String command : List.of("demo", "run", "chat", "serve", "template", "pull", "perplexity", "calibrate", "bench",
                 "inspect", "tokenize")) {
             assertTrue(r.out().matches("(?s).*\\n  " + command + " .*"), command + " missing from:\n" + r.out());
         }
