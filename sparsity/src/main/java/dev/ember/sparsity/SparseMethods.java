@@ -83,11 +83,11 @@ public final class SparseMethods implements SparsityProvider {
                         } else if (!reluLabels) {
                             labelTau[l] = new float[ffn]; // an older profile: recall against act != 0
                         }
-                        float[] al = p.floats("blk." + l + ".pred_a"); // dim x rank, row-major
-                        float[] bl = p.floats("blk." + l + ".pred_b"); // rank x ffn, row-major
-                        int rank = al.length / dim;
-                        a[l] = Matrices.of("blk." + l + ".pred_a", transpose(al, dim, rank), rank, dim);
-                        b[l] = Matrices.of("blk." + l + ".pred_b", bl, rank, ffn); // transposed: LowRankScorer
+                        // A: dim x rank, B: rank x ffn, row-major; served as calibration tuned them
+                        Tensor[] ab = ServedPredictor.tensors("blk." + l, p.floats("blk." + l + ".pred_a"),
+                                p.floats("blk." + l + ".pred_b"), dim, ffn);
+                        a[l] = ab[0];
+                        b[l] = ab[1];
                         bias[l] = p.floats("blk." + l + ".pred_bias");
                         threshold[l] = p.floats("blk." + l + ".pred_threshold")[0];
                     }

@@ -5,6 +5,9 @@ import dev.ember.Model;
 import dev.ember.Perplexity;
 import dev.ember.SessionOptions;
 import dev.ember.kernel.Activation;
+import dev.ember.kernel.ScalarKernels;
+import dev.ember.kernel.WorkerPool;
+import dev.ember.sparsity.ServedPredictor;
 import dev.ember.sparsity.predictor.LowRankPredictor;
 import dev.ember.sparsity.predictor.PredictorTrainer;
 import dev.ember.sparsity.profile.ModelHash;
@@ -204,14 +207,17 @@ public final class Calibrator {
     /** Recall targets the predictor's perplexity budget searches, from the safest down. */
     static final double[] RECALL_GRID = {0.999, 0.995, 0.99, 0.98, 0.97, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5};
 
-    /** The trained predictors of every layer, with the data their thresholds are tuned on. */
+    /**
+     * The trained predictors of every layer, with the data their thresholds are tuned on: the labels, and the
+     * scores the predictors give as a session serves them ({@link ServedPredictor}), (tokens, ffn) per layer.
+     */
     private record Predictors(LowRankPredictor[] predictors, boolean[][] labels, float[][] labelTau,
-                              double labelSparsity, boolean relu) {
+                              double labelSparsity, boolean relu, float[][] servedScores) {
     }
 
     private static Summary predictor(Model model, int[] tokens, ActivationRecorder.Recording rec, String hash,
                                      Options o, Path out, Listener l) {
-        Predictors ps = train(rec, o, l);
+        Predictors ps = servedScores(train(rec, o, l), rec, model.threads());
         double recall = RECALL;
         double dense = Double.NaN;
         double sparse = Double.NaN;
@@ -270,7 +276,7 @@ public final class Calibrator {
                     (loss, epoch) -> l.step(base + epoch)).predictor();
             labels[layer] = lab;
         }
-        return new Predictors(predictors, labels, labelTau, s, relu);
+        return new Predictors(predictors, labels, labelTau, s, relu, null);
     }
 
     /** Per layer: recall, precision and predicted-inactive share on the calibration tokens. */
@@ -300,8 +306,10 @@ public final class Calibrator {
         Metrics metrics = new Metrics(new double[rec.layers()], new double[rec.layers()], new double[rec.layers()]);
         for (int layer = 0; layer < rec.layers(); layer++) {
             LowRankPredictor p = ps.predictors()[layer];
-            float threshold = PredictorTrainer.thresholdForRecall(p, rec.x()[layer], n, ps.labels()[layer], recall);
-            PredictorTrainer.Metrics m = PredictorTrainer.evaluate(p, rec.x()[layer], n, ps.labels()[layer], threshold);
+            // tuned on the scores a session computes (Q8_0 predictor matrices), so the recall is the run's
+            float threshold = PredictorTrainer.thresholdForRecall(ps.servedScores()[layer], ps.labels()[layer], recall);
+            PredictorTrainer.Metrics m = PredictorTrainer.evaluate(ps.servedScores()[layer], ps.labels()[layer], ffn,
+                    threshold);
             metrics.recall()[layer] = m.recall();
             metrics.precision()[layer] = m.precision();
             metrics.achieved()[layer] = 1 - m.predictedActiveShare();
@@ -315,6 +323,19 @@ public final class Calibrator {
         }
         b.write(out);
         return metrics;
+    }
+
+    /** @return the predictors with their served scores on the calibration tokens, on the scalar kernels */
+    private static Predictors servedScores(Predictors ps, ActivationRecorder.Recording rec, int threads) {
+        float[][] scores = new float[rec.layers()][];
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            ScalarKernels kernels = new ScalarKernels(pool);
+            for (int layer = 0; layer < rec.layers(); layer++) {
+                scores[layer] = ServedPredictor.of(ps.predictors()[layer], kernels).scores(rec.x()[layer],
+                        rec.tokens(), rec.dim());
+            }
+        }
+        return new Predictors(ps.predictors(), ps.labels(), ps.labelTau(), ps.labelSparsity(), ps.relu(), scores);
     }
 
     /** What a perplexity budget chose: the grid index, and dense and sparse perplexity on the calibration text. */

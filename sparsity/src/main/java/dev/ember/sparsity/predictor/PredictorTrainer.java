@@ -362,6 +362,55 @@ public final class PredictorTrainer {
     }
 
     /**
+     * {@link #thresholdForRecall(LowRankPredictor, float[], int, boolean[], double)} on scores computed elsewhere
+     * (the scorer a session serves with): (n, neurons) scores and labels.
+     */
+    public static float thresholdForRecall(float[] scores, boolean[] labels, double targetRecall) {
+        if (!(targetRecall >= 0 && targetRecall <= 1)) {
+            throw new IllegalArgumentException("targetRecall must be in [0, 1], got " + targetRecall);
+        }
+        int positives = 0;
+        for (boolean label : labels) {
+            if (label) {
+                positives++;
+            }
+        }
+        int keep = Math.min(Math.max((int) Math.ceil(targetRecall * positives - 1e-6), 0), positives);
+        if (keep == 0) {
+            return Float.POSITIVE_INFINITY;
+        }
+        float[] positiveScores = new float[positives];
+        int count = 0;
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i]) {
+                positiveScores[count++] = scores[i];
+            }
+        }
+        Arrays.sort(positiveScores);
+        return positiveScores[positives - keep];
+    }
+
+    /** {@link #evaluate} on scores computed elsewhere: (n, neurons) scores and labels, neurons per token. */
+    public static Metrics evaluate(float[] scores, boolean[] labels, int neurons, float threshold) {
+        long tp = 0;
+        long fp = 0;
+        long fn = 0;
+        for (int i = 0; i < labels.length; i++) {
+            boolean predicted = scores[i] >= threshold;
+            if (predicted && labels[i]) {
+                tp++;
+            } else if (predicted) {
+                fp++;
+            } else if (labels[i]) {
+                fn++;
+            }
+        }
+        double recall = tp + fn == 0 ? 1.0 : (double) tp / (tp + fn);
+        double precision = tp + fp == 0 ? 1.0 : (double) tp / (tp + fp);
+        return new Metrics(recall, precision, (double) (tp + fp) / labels.length);
+    }
+
+    /**
      * Per neuron, the weight of a positive example: {@code clamp(#neg/#pos, 1, 100)}. A neuron with no
      * positives gets the upper clamp; it has no positive term, so the value does not matter.
      */

@@ -1,5 +1,9 @@
 package dev.ember.sparsity.predictor;
 
+import dev.ember.kernel.ScalarKernels;
+import dev.ember.kernel.WorkerPool;
+import dev.ember.sparsity.ServedPredictor;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -138,6 +142,18 @@ class PredictorTrainerTest {
         // this was written), not tens.
         assertTrue(onHeldOut.recall() >= 0.85, "held-out recall " + onHeldOut.recall());
         assertTrue(onHeldOut.precision() > 2 * base, "held-out precision " + onHeldOut.precision());
+
+        // Tuned on the scores a session serves (Q8_0 matrices, the session's kernels), the threshold meets the
+        // recall target on those very scores, and it is the largest that does.
+        try (WorkerPool pool = new WorkerPool(2)) {
+            float[] served = ServedPredictor.of(p, new ScalarKernels(pool)).scores(train.x(), train.n(), p.dim());
+            float t = PredictorTrainer.thresholdForRecall(served, train.labels(), 0.95);
+            assertTrue(PredictorTrainer.evaluate(served, train.labels(), p.neurons(), t).recall() >= 0.95);
+            assertTrue(PredictorTrainer.evaluate(served, train.labels(), p.neurons(), Math.nextUp(t)).recall() < 0.95,
+                    "a larger threshold loses the target");
+            System.out.printf("threshold on the served (Q8_0) scores %.4f against %.4f on the float ones%n", t,
+                    threshold);
+        }
     }
 
     @Test
