@@ -37,7 +37,10 @@ record BenchReport(String model, EndToEndBench.Result r) {
             where.put("ffn_ms", ms[1]);
             where.put("rest_ms", ms[2]);
             m.put("decode_ms_per_token", where);
+            m.put("sparse_ffn_bytes_per_token", r.sparseFfnBytesPerToken());
+            m.put("sparse_ffn_gb_per_second", r.sparseFfnGbPerSecond());
         }
+        m.put("dense_ffn_gb_per_second", r.denseFfnGbPerSecond());
         m.put("allocated_bytes_per_token", r.allocatedBytesPerToken());
         m.put("load_average", r.loadAverage());
         return m;
@@ -59,9 +62,11 @@ record BenchReport(String model, EndToEndBench.Result r) {
         String sparse = Double.isNaN(r.denseDecodeTokensPerSecond()) ? "" : String.format(Locale.ROOT,
                 "%nsparse decode %.2f tok/s vs dense %.2f tok/s in this process: speedup %.2fx at %.1f %% of FFN neurons skipped"
                         + "%nper decoded token (mean of the repetitions): select %.2f ms, sparse FFN %.2f ms, rest (attention, "
-                        + "output, norms) %.2f ms",
+                        + "output, norms) %.2f ms%nthe sparse pass read %.1f MB a token at %.2f GB/s; dense decode streamed "
+                        + "the FFN at %.2f GB/s (%.2fx)",
                 r.decodeTokensPerSecond(), r.denseDecodeTokensPerSecond(), r.speedup(), 100 * r.sparsityAchieved(),
-                phase(0), phase(1), phase(2));
+                phase(0), phase(1), phase(2), r.sparseFfnBytesPerToken() / 1e6, r.sparseFfnGbPerSecond(),
+                r.denseFfnGbPerSecond(), r.sparseFfnGbPerSecond() / r.denseFfnGbPerSecond());
         return String.format(Locale.ROOT, """
                 model %s (%s), kernels %s, %d threads, sparsity %s; load average before: %.2f
                 prefill %.1f tok/s, decode %.2f tok/s

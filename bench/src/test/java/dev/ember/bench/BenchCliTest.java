@@ -78,6 +78,15 @@ class BenchCliTest {
         for (String phase : List.of("select_ms", "ffn_ms", "rest_ms")) {
             assertTrue(where.get(phase).asDouble() >= 0, phase + " in " + where);
         }
+        // the chosen neurons' bytes: gate, up and neuron-major down rows, Q8_0 rows of 256 values (8 blocks of 34
+        // bytes) each, for the share of 768 neurons x 4 layers that ran (the reported share is the last
+        // repetition's, the bytes the mean of both: within a few standard deviations of each other)
+        double chosen = (1 - json.get("sparsity_achieved").asDouble()) * 768 * 4;
+        assertEquals(chosen * 3 * 8 * 34, json.get("sparse_ffn_bytes_per_token").asDouble(), 0.02 * chosen * 816);
+        for (String rate : List.of("sparse_ffn_gb_per_second", "dense_ffn_gb_per_second")) {
+            double v = json.get(rate).asDouble();
+            assertTrue(v > 0 && Double.isFinite(v), rate + " " + v);
+        }
     }
 
     @Test

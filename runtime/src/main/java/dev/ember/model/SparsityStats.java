@@ -17,6 +17,7 @@ public final class SparsityStats {
     private final long[] active;
     private final long[] total;
     private final long[] nanos = new long[Phase.values().length];
+    private long ffnBytes;
     private final long[] labelled;
     private final long[] recalled;
     private boolean measuringRecall;
@@ -61,6 +62,16 @@ public final class SparsityStats {
     }
 
     /** Adds wall time to a phase. */
+    /** Adds weight bytes the FFN phase read (the chosen neurons' rows), for its read rate. */
+    public void read(long bytes) {
+        ffnBytes += bytes;
+    }
+
+    /** @return weight bytes the FFN phase read since the last reset */
+    public long ffnBytes() {
+        return ffnBytes;
+    }
+
     public void time(Phase phase, long nanos) {
         this.nanos[phase.ordinal()] += nanos;
     }
@@ -98,5 +109,6 @@ public final class SparsityStats {
         java.util.Arrays.fill(nanos, 0);
         java.util.Arrays.fill(labelled, 0);
         java.util.Arrays.fill(recalled, 0);
+        ffnBytes = 0;
     }
 }

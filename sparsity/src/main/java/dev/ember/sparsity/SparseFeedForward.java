@@ -36,6 +36,7 @@ public final class SparseFeedForward implements FeedForward {
     private final float[] g;       // gate of the chosen neurons, then h = act(g) * u
     private final float[] u;       // up of the chosen neurons
     private final SparsityStats stats;
+    private final long[] chosenRowBytes; // (layers) weight bytes the sparse pass reads per chosen neuron
 
     /**
      * @param weights  the model's weights
@@ -56,6 +57,12 @@ public final class SparseFeedForward implements FeedForward {
         this.g = new float[ffn];
         this.u = new float[ffn];
         this.stats = new SparsityStats(weights.config().layers());
+        this.chosenRowBytes = new long[weights.config().layers()];
+        for (int l = 0; l < chosenRowBytes.length; l++) {
+            LayerWeights w = weights.layer(l);
+            chosenRowBytes[l] = w.ffnUp().rowBytes() + down[l].rowBytes()
+                    + (selector.needsGate() ? 0 : w.ffnGate().rowBytes()); // a dense gate is the select phase's
+        }
     }
 
     @Override
@@ -81,6 +88,7 @@ public final class SparseFeedForward implements FeedForward {
             kernels.sparseFeedForward(w.ffnGate(), w.ffnUp(), down[layer], activation, ids, count, x, xOff,
                     selector.needsGate(), g, u, out, xOff);
             long t3 = System.nanoTime();
+            stats.read(count * chosenRowBytes[layer]);
             stats.time(SparsityStats.Phase.SELECT, t1 - t0);
             stats.time(SparsityStats.Phase.FFN, t3 - t1);
         }

@@ -4,7 +4,12 @@ import dev.ember.LoadOptions;
 import dev.ember.Model;
 import dev.ember.Session;
 import dev.ember.SessionOptions;
+import dev.ember.kernel.Kernels;
+import dev.ember.model.DenseFeedForward;
+import dev.ember.model.FeedForward;
+import dev.ember.model.LayerWeights;
 import dev.ember.model.SparsityStats;
+import dev.ember.model.Weights;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -57,11 +62,18 @@ public final class EndToEndBench {
      *                               repetitions in the sparse FFN's phases (select, ffn:
      *                               {@link SparsityStats.Phase}, summed over layers) and in the rest (attention,
      *                               output layer, norms); empty when dense
+     * @param denseFfnGbPerSecond    the rate at which dense decode streams the FFN's weights (gate, up, down of
+     *                               every layer) while its FFN runs, in GB/s
+     * @param sparseFfnGbPerSecond   with a sparsity spec, the rate at which the sparse pass reads its chosen
+     *                               neurons' rows (up, neuron-major down, and gate unless the selector computed
+     *                               the dense gate) while it runs; NaN when dense
+     * @param sparseFfnBytesPerToken with a sparsity spec, those bytes per decoded token; 0 when dense
      */
     public record Result(String quant, String kernels, int threads, String sparsity, double prefillTokensPerSecond,
                          double decodeTokensPerSecond, long bytesPerToken, double bandwidthGbPerSecond,
                          double loadAverage, double allocatedBytesPerToken, double denseDecodeTokensPerSecond,
-                         double[] layerSparsity, double[] sparseMillisPerToken) {
+                         double[] layerSparsity, double[] sparseMillisPerToken, double denseFfnGbPerSecond,
+                         double sparseFfnGbPerSecond, double sparseFfnBytesPerToken) {
         /** @return sparse decode speed over dense decode speed (NaN when dense) */
         public double speedup() {
             return decodeTokensPerSecond / denseDecodeTokensPerSecond;
@@ -92,10 +104,14 @@ public final class EndToEndBench {
             // probed before and after every repetition, the best kept: the bound should be what the machine
             // could read while decode ran, and other tenants come and go within a run
             double bandwidth = BandwidthProbe.measure(model.threads(), BandwidthProbe.DEFAULT_BYTES, 3);
-            Session session = model.newSession(sessionOptions);
-            boolean sparse = !session.options().sparsity().equals(SessionOptions.DENSE);
+            boolean sparse = !sessionOptions.sparsity().equals(SessionOptions.DENSE);
+            // the dense FFN is timed (TimedDenseFeedForward) for the rate at which it streams its weights
+            Session session = sparse ? model.newSession(sessionOptions)
+                    : model.newSession(sessionOptions, TimedDenseFeedForward.FACTORY);
             Session dense = sparse ? model.newSession(SessionOptions.builder()
-                    .contextLength(sessionOptions.contextLength()).maxBatch(sessionOptions.maxBatch()).build()) : null;
+                    .contextLength(sessionOptions.contextLength()).maxBatch(sessionOptions.maxBatch()).build(),
+                    TimedDenseFeedForward.FACTORY) : null;
+            Session timedDense = sparse ? dense : session;
             int[] prompt = new SplittableRandom(7).ints(s.promptTokens(), 0, model.config().vocabSize()).toArray();
             for (int w = 0; w < 2; w++) { // warm-up: one short pass can leave attention to the JIT's first tier
                 repetition(session, prompt, s.genTokens());
@@ -110,17 +126,27 @@ public final class EndToEndBench {
             double[] phases = new double[0];
             long decodeNanos = 0;
             long[] phaseNanos = new long[SparsityStats.Phase.values().length];
+            long sparseFfnBytes = 0;
+            long denseFfnNanos = 0;
+            long denseFfnBytes = 0;
             Allocation allocation = new Allocation();
             for (int r = 0; r < s.repetitions(); r++) {
                 if (sparse) { // alternating with the sparse repetitions: both see the same machine
                     denseDecode[r] = s.genTokens() * 1e9 / repetition(dense, prompt, s.genTokens(), new Allocation())[1];
+                    denseFfnNanos += dense.sparsityStats().nanos(SparsityStats.Phase.FFN);
+                    denseFfnBytes += dense.sparsityStats().ffnBytes();
                 }
                 long[] nanos = repetition(session, prompt, s.genTokens(), allocation);
                 decodeNanos += nanos[1];
-                if (sparse) { // the stats hold this repetition's decode (repetition resets them before it)
+                // the stats hold this repetition's decode (repetition resets them before it)
+                if (sparse) {
                     for (SparsityStats.Phase p : SparsityStats.Phase.values()) {
                         phaseNanos[p.ordinal()] += session.sparsityStats().nanos(p);
                     }
+                    sparseFfnBytes += session.sparsityStats().ffnBytes();
+                } else {
+                    denseFfnNanos += session.sparsityStats().nanos(SparsityStats.Phase.FFN);
+                    denseFfnBytes += session.sparsityStats().ffnBytes();
                 }
                 bandwidth = Math.max(bandwidth, BandwidthProbe.measure(model.threads(), BandwidthProbe.DEFAULT_BYTES, 2));
                 prefill[r] = s.promptTokens() * 1e9 / nanos[0];
@@ -142,11 +168,15 @@ public final class EndToEndBench {
                 }
                 phases[phaseNanos.length] = (decodeNanos - inFfn) / 1e6 / tokens;
             }
-            double allocated = (double) allocation.total / ((long) s.repetitions() * s.genTokens());
+            long tokens = (long) s.repetitions() * s.genTokens();
+            double allocated = (double) allocation.total / tokens;
             String quant = BytesPerToken.mainType(model.gguf().tensorInfos()).name();
+            long sparseFfnNanos = phaseNanos[SparsityStats.Phase.FFN.ordinal()];
             return new Result(quant, model.kernels(), model.threads(), session.options().sparsity(), median(prefill),
                     median(decode), bytesPerToken, bandwidth, load, allocated,
-                    sparse ? median(denseDecode) : Double.NaN, layerSparsity, phases);
+                    sparse ? median(denseDecode) : Double.NaN, layerSparsity, phases,
+                    (double) denseFfnBytes / denseFfnNanos, sparse ? (double) sparseFfnBytes / sparseFfnNanos
+                    : Double.NaN, sparse ? (double) sparseFfnBytes / tokens : 0);
         }
     }
 
@@ -223,6 +253,42 @@ public final class EndToEndBench {
                 s += Math.max(0, bean.getThreadAllocatedBytes(id));
             }
             return s;
+        }
+    }
+
+    /**
+     * The dense FFN with its time and the weight bytes it streams (gate, up and down of the layer, per token) kept
+     * as a {@link SparsityStats} FFN phase, so the harness can report the rate the sparse pass is measured against.
+     */
+    private static final class TimedDenseFeedForward implements FeedForward {
+        static final FeedForward.Factory FACTORY = TimedDenseFeedForward::new;
+
+        private final FeedForward dense;
+        private final SparsityStats stats;
+        private final long[] layerBytes; // (layers) gate + up + down bytes
+
+        private TimedDenseFeedForward(Weights weights, Kernels kernels, int maxBatch) {
+            this.dense = DenseFeedForward.FACTORY.create(weights, kernels, maxBatch);
+            this.stats = new SparsityStats(weights.config().layers());
+            this.layerBytes = new long[weights.config().layers()];
+            for (int l = 0; l < layerBytes.length; l++) {
+                LayerWeights w = weights.layer(l);
+                layerBytes[l] = w.ffnGate().data().byteSize() + w.ffnUp().data().byteSize()
+                        + w.ffnDown().data().byteSize();
+            }
+        }
+
+        @Override
+        public void apply(int layer, float[] x, int batch, float[] out) {
+            long t0 = System.nanoTime();
+            dense.apply(layer, x, batch, out);
+            stats.time(SparsityStats.Phase.FFN, System.nanoTime() - t0);
+            stats.read(layerBytes[layer]); // one pass over the weights, whatever the batch
+        }
+
+        @Override
+        public SparsityStats stats() {
+            return stats;
         }
     }
 }
