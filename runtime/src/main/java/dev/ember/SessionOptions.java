@@ -12,7 +12,7 @@ package dev.ember;
  * @param maxBatch      the most prompt tokens evaluated in one batch (default {@value #DEFAULT_MAX_BATCH})
  * @param sparsity      the feed-forward strategy, {@code method[:arguments]}: {@value #DENSE} (the default,
  *                      dense) or a method of the sparsity module (relu, chess:PROFILE, coreinfer[:alpha,beta],
- *                      predictor:PROFILE, synthetic:S[:gate]); checked when the session is made
+ *                      predictor:PROFILE, synthetic:S[:gate][:zipf[=A]]); checked when the session is made
  */
 public record SessionOptions(int contextLength, int maxBatch, String sparsity) {
     /** The default context is the model's, capped at this many positions to bound the cache's memory. */

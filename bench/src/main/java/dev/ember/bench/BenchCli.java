@@ -60,7 +60,7 @@ public final class BenchCli implements Callable<Integer> {
     String kernels;
 
     @Option(names = "--sparsity", paramLabel = "SPEC", defaultValue = "none", description = "none (default), relu, chess:PROFILE, predictor:PROFILE, coreinfer[:A,B[,CAP]], "
-            + "synthetic:S[:gate]; with any but none, dense decode is measured in the same process too (speedup)")
+            + "synthetic:S[:gate][:zipf[=A]]; with any but none, dense decode is measured in the same process too (speedup)")
     String sparsity;
 
     @Option(names = "--repetitions", paramLabel = "R", defaultValue = "3",

@@ -52,9 +52,9 @@ public final class SparseMethods implements SparsityProvider {
                 Tensor[][] ab = spec.gate() ? new Tensor[2][layers] : standIn(weights);
                 Tensor[] a = ab[0];
                 Tensor[] b = ab[1];
-                yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new SyntheticSelector(spec.sparsity(),
-                        spec.gate(), ffn, spec.gate() ? null : new LowRankScorer(kernels, a, b, null),
-                        System.nanoTime()), down);
+                yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new SyntheticSelector(
+                        spec.sparsity(), spec.zipf(), spec.gate(), ffn,
+                        spec.gate() ? null : new LowRankScorer(kernels, a, b, null), System.nanoTime()), down);
             }
             case "chess" -> {
                 try (SparsityProfile p = open(spec, modelFile, "chess")) {

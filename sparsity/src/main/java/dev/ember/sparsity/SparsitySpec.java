@@ -9,7 +9,9 @@ import java.nio.file.Path;
  *   chess:PROFILE              CHESS channel thresholds from a calibrated profile
  *   predictor:PROFILE          trained low-rank predictors from a calibrated profile
  *   coreinfer[:ALPHA,BETA[,CAP]]  CoreInfer sentence-level core neurons (defaults 0.4, 0.2, no cap)
- *   synthetic:S[:gate]         a random (1 - S) share of neurons per token (speed on synthetic models)
+ *   synthetic:S[:gate][:zipf[=A]]  a random (1 - S) share of neurons per token (speed on synthetic models);
+ *                              with zipf, neuron i runs with probability proportional to (i + 1)^-A (default
+ *                              A = 1), capped at 1: hot neurons first, as a frequency-ordered layout stores them
  * </pre>
  *
  * @param method   relu, chess, predictor, coreinfer or synthetic
@@ -19,9 +21,13 @@ import java.nio.file.Path;
  * @param alpha    CoreInfer's per-token share of positive activations that are core
  * @param beta     CoreInfer's share of the prompt's tokens a neuron must be core for
  * @param cap      CoreInfer's largest core set per layer (0 = no cap)
+ * @param zipf     synthetic's skew A: neuron i's chance proportional to (i + 1)^-A; 0 for a uniform chance
  */
 public record SparsitySpec(String method, Path profile, double sparsity, boolean gate, double alpha, double beta,
-                           int cap) {
+                           int cap, double zipf) {
+    /** synthetic's skew when {@code :zipf} names none: Zipf's law. */
+    public static final double DEFAULT_ZIPF = 1.0;
+
     /** @throws IllegalArgumentException naming what is wrong with the spec */
     public static SparsitySpec parse(String spec) {
         String[] parts = spec.split(":", -1);
@@ -29,25 +35,40 @@ public record SparsitySpec(String method, Path profile, double sparsity, boolean
         switch (method) {
             case "relu" -> {
                 expectParts(spec, parts, 1, 1, "relu takes no arguments");
-                return new SparsitySpec(method, null, 0, false, 0, 0, 0);
+                return new SparsitySpec(method, null, 0, false, 0, 0, 0, 0);
             }
             case "chess", "predictor" -> {
                 if (parts.length < 2 || spec.substring(method.length() + 1).isBlank()) {
                     throw new IllegalArgumentException(method + " needs a profile: " + method + ":PROFILE (made by "
                             + "'ember calibrate --method " + method + "')");
                 }
-                return new SparsitySpec(method, Path.of(spec.substring(method.length() + 1)), 0, false, 0, 0, 0);
+                return new SparsitySpec(method, Path.of(spec.substring(method.length() + 1)), 0, false, 0, 0, 0, 0);
             }
             case "synthetic" -> {
-                expectParts(spec, parts, 2, 3, "synthetic:S[:gate] with S in [0, 1)");
+                expectParts(spec, parts, 2, 4, "synthetic:S[:gate][:zipf[=A]] with S in [0, 1)");
                 double s = number(parts[1], "synthetic sparsity S");
                 if (!(s >= 0 && s < 1)) {
                     throw new IllegalArgumentException("synthetic sparsity S must be in [0, 1), got " + parts[1]);
                 }
-                if (parts.length == 3 && !parts[2].equals("gate")) {
-                    throw new IllegalArgumentException("synthetic:S takes ':gate' or nothing after S, got ':" + parts[2] + "'");
+                boolean gate = false;
+                double zipf = 0;
+                for (int i = 2; i < parts.length; i++) {
+                    if (parts[i].equals("gate") && !gate) {
+                        gate = true;
+                    } else if (parts[i].equals("zipf") && zipf == 0) {
+                        zipf = DEFAULT_ZIPF;
+                    } else if (parts[i].startsWith("zipf=") && zipf == 0) {
+                        zipf = number(parts[i].substring(5), "synthetic's zipf skew A");
+                        if (!(zipf > 0 && zipf <= 4)) {
+                            throw new IllegalArgumentException("synthetic's zipf skew A must be in (0, 4], got "
+                                    + parts[i].substring(5));
+                        }
+                    } else {
+                        throw new IllegalArgumentException("synthetic:S takes ':gate' and ':zipf[=A]' after S, got ':"
+                                + parts[i] + "'");
+                    }
                 }
-                return new SparsitySpec(method, null, s, parts.length == 3, 0, 0, 0);
+                return new SparsitySpec(method, null, s, gate, 0, 0, 0, zipf);
             }
             case "coreinfer" -> {
                 expectParts(spec, parts, 1, 2, "coreinfer[:ALPHA,BETA[,CAP]]");
@@ -71,7 +92,7 @@ public record SparsitySpec(String method, Path profile, double sparsity, boolean
                 if (!(alpha > 0 && alpha <= 1) || !(beta > 0 && beta <= 1)) {
                     throw new IllegalArgumentException("coreinfer alpha and beta must be in (0, 1], got " + alpha + ", " + beta);
                 }
-                return new SparsitySpec(method, null, 0, false, alpha, beta, cap);
+                return new SparsitySpec(method, null, 0, false, alpha, beta, cap, 0);
             }
             default -> throw new IllegalArgumentException("unknown sparsity method '" + method + "'");
         }

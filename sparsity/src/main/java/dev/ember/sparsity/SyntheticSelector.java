@@ -11,17 +11,26 @@ import java.util.SplittableRandom;
  * {@code :gate} the gate is computed densely first, as CHESS does, and no predictor runs. The draw costs what
  * a real predictor's threshold test costs: one comparison per neuron (16 random bits each, no rejection
  * sampling), so the stand-in's own bookkeeping does not count against sparsity's speed.
+ *
+ * <p>With {@code :zipf[=A]} neuron i runs with probability {@code min(1, c (i + 1)^-A)}, c chosen so that the
+ * expected share is still 1 - S: a few neurons carry most activations (PowerInfer's observation), and since
+ * they are the first, the chosen bundles cluster at the front of the layer as a frequency-ordered layout would
+ * store them. One comparison per neuron still.
  */
 final class SyntheticSelector implements NeuronSelector {
     private final int ffn;
-    private final int cut; // a neuron runs when its 16 random bits are below this
+    private final int[] cuts; // neuron i runs when its 16 random bits are below cuts[i]
     private final boolean gate;
     private final LowRankScorer scorer; // null with :gate
     private final SplittableRandom random;
 
-    SyntheticSelector(double sparsity, boolean gate, int ffn, LowRankScorer scorer, long seed) {
+    SyntheticSelector(double sparsity, double zipf, boolean gate, int ffn, LowRankScorer scorer, long seed) {
         this.ffn = ffn;
-        this.cut = (int) Math.round((1 - sparsity) * 65536);
+        this.cuts = new int[ffn];
+        double[] p = probabilities(1 - sparsity, zipf, ffn);
+        for (int i = 0; i < ffn; i++) {
+            cuts[i] = (int) Math.round(p[i] * 65536);
+        }
         this.gate = gate;
         this.scorer = scorer;
         this.random = new SplittableRandom(seed);
@@ -44,9 +53,39 @@ final class SyntheticSelector implements NeuronSelector {
                 bits = random.nextLong();
             }
             ids[count] = i; // kept only if it runs: ascending, without a branch to mispredict
-            count += (int) (bits & 0xFFFF) < cut ? 1 : 0;
+            count += (int) (bits & 0xFFFF) < cuts[i] ? 1 : 0;
             bits >>>= 16;
         }
         return count;
+    }
+
+    /**
+     * @return per neuron the chance to run: {@code share} each when {@code zipf == 0}, else {@code min(1, c (i + 1)
+     *         ^-zipf)} with c found by bisection so that the chances add up to {@code share * ffn}
+     */
+    static double[] probabilities(double share, double zipf, int ffn) {
+        double[] p = new double[ffn];
+        if (zipf == 0) {
+            java.util.Arrays.fill(p, share);
+            return p;
+        }
+        double lo = 0;
+        double hi = Math.pow(ffn, zipf); // c at which every neuron's chance is capped at 1
+        for (int it = 0; it < 100; it++) {
+            double c = (lo + hi) / 2;
+            double sum = 0;
+            for (int i = 0; i < ffn; i++) {
+                sum += Math.min(1, c * Math.pow(i + 1, -zipf));
+            }
+            if (sum < share * ffn) {
+                lo = c;
+            } else {
+                hi = c;
+            }
+        }
+        for (int i = 0; i < ffn; i++) {
+            p[i] = Math.min(1, hi * Math.pow(i + 1, -zipf));
+        }
+        return p;
     }
 }

@@ -178,6 +178,30 @@ class SparseFeedForwardTest {
     }
 
     @Test
+    void zipfChancesKeepTheShareAndPutTheHotNeuronsFirst() {
+        for (double share : new double[] {0.1, 0.3, 0.5}) {
+            double[] p = SyntheticSelector.probabilities(share, 1.0, 5632);
+            assertEquals(share * 5632, Arrays.stream(p).sum(), 1e-6 * 5632, "the expected share");
+            for (int i = 1; i < p.length; i++) {
+                assertTrue(p[i] <= p[i - 1] && p[i] > 0 && p[i - 1] <= 1, "falling chances at " + i);
+            }
+            assertEquals(1.0, p[0], 1e-12, "the hottest neuron always runs at these shares");
+        }
+        double[] uniform = SyntheticSelector.probabilities(0.3, 0, 100);
+        assertTrue(Arrays.stream(uniform).allMatch(v -> v == 0.3));
+        SparsitySpec spec = SparsitySpec.parse("synthetic:0.9:zipf");
+        assertEquals(SparsitySpec.DEFAULT_ZIPF, spec.zipf());
+        assertEquals(0.5, SparsitySpec.parse("synthetic:0.9:gate:zipf=0.5").zipf());
+        assertTrue(SparsitySpec.parse("synthetic:0.9:zipf=0.5:gate").gate());
+        try (Model m = load("stories260K-f32.gguf", "scalar")) {
+            Session s = m.newSession(SessionOptions.builder().sparsity("synthetic:0.75:zipf=1.2").build());
+            int[] prompt = m.tokenize("Once upon a time there was a little girl who liked to run in the park");
+            s.evaluate(prompt, 0, prompt.length, false);
+            assertEquals(0.75, s.sparsityStats().sparsity(), 0.05, "the share holds with the skew");
+        }
+    }
+
+    @Test
     void badSpecsAreClearErrors() {
         try (Model m = load("stories260K-f32.gguf", "scalar")) {
             EmberException relu = assertThrows(EmberException.class,
@@ -185,7 +209,8 @@ class SparseFeedForwardTest {
             assertTrue(relu.getMessage().contains("relu is exact only for models whose FFN activation is relu"),
                     relu.getMessage());
             for (String[] c : new String[][] {{"synthetic:1.5", "in [0, 1)"}, {"synthetic:x", "must be a number"},
-                    {"synthetic:0.5:up", "':gate'"}, {"chess", "needs a profile"},
+                    {"synthetic:0.5:up", "':gate'"}, {"synthetic:0.5:zipf=9", "(0, 4]"},
+                    {"synthetic:0.5:gate:gate", "':gate' and ':zipf[=A]'"}, {"chess", "needs a profile"},
                     {"chess:/no/such.sparsity.gguf", "profile not found: /no/such.sparsity.gguf"},
                     {"coreinfer:0.4", "ALPHA,BETA"}, {"coreinfer:2,0.2", "(0, 1]"}}) {
                 EmberException e = assertThrows(EmberException.class,
