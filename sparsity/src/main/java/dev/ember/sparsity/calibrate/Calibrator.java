@@ -167,14 +167,16 @@ public final class Calibrator {
         double sparse = Double.NaN;
         if (Double.isNaN(s)) {
             Budget b = search(model, tokens, o, out, GRID_SIZE, "chess", l, (k, tmp) -> {
-                writeChess(rec, hash, grid(k), tmp, Double.NaN, Double.NaN);
+                writeChess(rec, hash, grid(k), tmp, Double.NaN, Double.NaN, new float[rec.layers()][]);
                 return String.format(Locale.ROOT, "sparsity %.2f", grid(k));
             }, String.format(Locale.ROOT, "no sparsity of at least %.2f", GRID_MIN));
             s = grid(b.index());
             dense = b.dense();
             sparse = b.sparse();
         }
-        double[] achieved = writeChess(rec, hash, s, out, dense, sparse);
+        float[][] frequency = new float[rec.layers()][];
+        double[] achieved = writeChess(rec, hash, s, out, dense, sparse, frequency);
+        l.message(NeuronFrequency.curve(frequency));
         return new Summary("chess", s, achieved, dense, sparse, null, null, rec.tokens());
     }
 
@@ -182,9 +184,12 @@ public final class Calibrator {
         return Math.round((GRID_MIN + i * GRID_STEP) * 100) / 100.0;
     }
 
-    /** Per layer taus at sparsity s, written to out; returns the achieved sparsity per layer. */
+    /**
+     * Per layer taus at sparsity s, written to out with each neuron's activation frequency (also left in
+     * {@code frequency}); returns the achieved sparsity per layer.
+     */
     private static double[] writeChess(ActivationRecorder.Recording rec, String hash, double s, Path out,
-                                       double dense, double sparse) {
+                                       double dense, double sparse, float[][] frequency) {
         SparsityProfile.Builder b = SparsityProfile.builder("chess", hash, rec.layers())
                 .param("target_sparsity", Double.toString(s))
                 .param("calibration_tokens", Integer.toString(rec.tokens()));
@@ -198,7 +203,9 @@ public final class Calibrator {
         for (int l = 0; l < rec.layers(); l++) {
             float[] tau = ChessThresholds.compute(rec.meanUpSquared()[l], rec.gate()[l], rec.tokens(), rec.ffn(), s);
             achieved[l] = ChessThresholds.achievedSparsity(tau, rec.gate()[l], rec.tokens(), rec.ffn());
+            frequency[l] = NeuronFrequency.ofChess(tau, rec.gate()[l], rec.tokens(), rec.ffn());
             b.floats("blk." + l + ".chess_tau", tau, rec.ffn());
+            b.floats("blk." + l + ".freq", frequency[l], rec.ffn());
         }
         b.write(out);
         return achieved;
@@ -231,6 +238,11 @@ public final class Calibrator {
             sparse = b.sparse();
         }
         Metrics m = writePredictor(ps, rec, hash, recall, out, dense, sparse);
+        float[][] frequency = new float[rec.layers()][];
+        for (int layer = 0; layer < rec.layers(); layer++) {
+            frequency[layer] = NeuronFrequency.of(ps.labels()[layer], rec.tokens(), rec.ffn());
+        }
+        l.message(NeuronFrequency.curve(frequency));
         for (int layer = 0; layer < rec.layers(); layer++) {
             l.message(String.format(Locale.ROOT, "layer %d: recall %.4f, precision %.4f, predicted sparsity %.3f",
                     layer, m.recall()[layer], m.precision()[layer], m.achieved()[layer]));
@@ -317,6 +329,7 @@ public final class Calibrator {
             b.floats("blk." + layer + ".pred_b", p.b(), ffn, p.rank());
             b.floats("blk." + layer + ".pred_bias", p.bias(), ffn);
             b.floats("blk." + layer + ".pred_threshold", new float[] {threshold}, 1);
+            b.floats("blk." + layer + ".freq", NeuronFrequency.of(ps.labels()[layer], n, ffn), ffn);
             if (!ps.relu()) { // the labels' rule, so a run can measure its recall against them
                 b.floats("blk." + layer + ".pred_label_tau", ps.labelTau()[layer], ffn);
             }

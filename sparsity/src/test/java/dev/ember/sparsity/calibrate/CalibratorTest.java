@@ -50,6 +50,14 @@ class CalibratorTest {
                 assertEquals("0.5", p.param("target_sparsity", null));
                 for (int l = 0; l < layers; l++) {
                     assertEquals(ffn, p.floats("blk." + l + ".chess_tau").length);
+                    // each neuron's activation frequency: its mean is the share that ran (1 - achieved sparsity)
+                    float[] freq = p.floats("blk." + l + ".freq");
+                    double mean = 0;
+                    for (float f : freq) {
+                        assertTrue(f >= 0 && f <= 1, "frequency " + f);
+                        mean += f / freq.length;
+                    }
+                    assertEquals(1 - s.achieved()[l], mean, 1e-4, "layer " + l);
                 }
             }
             Session session = model.newSession(SessionOptions.builder().contextLength(256)
@@ -121,6 +129,7 @@ class CalibratorTest {
             try (SparsityProfile p = SparsityProfile.open(out, ModelHash.of(modelPath))) {
                 assertEquals("predictor", p.method());
                 assertEquals(1, p.floats("blk.0.pred_threshold").length);
+                assertTrue(p.has("blk.0.freq"), "the labels' activation frequency");
             }
             Session session = model.newSession(SessionOptions.builder().contextLength(128)
                     .sparsity("predictor:" + out).build());
