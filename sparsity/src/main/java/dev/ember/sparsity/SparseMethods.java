@@ -5,6 +5,7 @@ import dev.ember.model.FeedForward;
 import dev.ember.model.SparsityProvider;
 import dev.ember.model.Weights;
 import dev.ember.sparsity.profile.ModelHash;
+import dev.ember.sparsity.profile.ProfileTensors;
 import dev.ember.sparsity.profile.SparsityProfile;
 import dev.ember.tensor.Tensor;
 
@@ -60,10 +61,11 @@ public final class SparseMethods implements SparsityProvider {
                 try (SparsityProfile p = open(spec, modelFile, "chess")) {
                     float[][] tau = new float[layers][];
                     for (int l = 0; l < layers; l++) {
-                        tau[l] = p.floats("blk." + l + ".chess_tau");
+                        tau[l] = p.floats(ProfileTensors.chessTau(l));
                         if (tau[l].length != ffn) {
-                            throw new IllegalArgumentException("profile " + spec.profile() + ": blk." + l
-                                    + ".chess_tau has " + tau[l].length + " values, the model's FFN has " + ffn);
+                            throw new IllegalArgumentException("profile " + spec.profile() + ": "
+                                    + ProfileTensors.chessTau(l) + " has " + tau[l].length
+                                    + " values, the model's FFN has " + ffn);
                         }
                     }
                     yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ChessSelector(tau, act), down);
@@ -78,18 +80,18 @@ public final class SparseMethods implements SparsityProvider {
                     boolean reluLabels = p.param("labels", "relu").equals("relu");
                     float[][] labelTau = reluLabels ? null : new float[layers][];
                     for (int l = 0; l < layers; l++) {
-                        if (!reluLabels && p.has("blk." + l + ".pred_label_tau")) {
-                            labelTau[l] = p.floats("blk." + l + ".pred_label_tau");
+                        if (!reluLabels && p.has(ProfileTensors.predictorLabelTau(l))) {
+                            labelTau[l] = p.floats(ProfileTensors.predictorLabelTau(l));
                         } else if (!reluLabels) {
                             labelTau[l] = new float[ffn]; // an older profile: recall against act != 0
                         }
                         // A: dim x rank, B: rank x ffn, row-major; served as calibration tuned them
-                        Tensor[] ab = ServedPredictor.tensors("blk." + l, p.floats("blk." + l + ".pred_a"),
-                                p.floats("blk." + l + ".pred_b"), dim, ffn);
+                        Tensor[] ab = ServedPredictor.tensors("blk." + l, p.floats(ProfileTensors.predictorA(l)),
+                                p.floats(ProfileTensors.predictorB(l)), dim, ffn);
                         a[l] = ab[0];
                         b[l] = ab[1];
-                        bias[l] = p.floats("blk." + l + ".pred_bias");
-                        threshold[l] = p.floats("blk." + l + ".pred_threshold")[0];
+                        bias[l] = p.floats(ProfileTensors.predictorBias(l));
+                        threshold[l] = p.floats(ProfileTensors.predictorThreshold(l))[0];
                     }
                     yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels,
                             new PredictorSelector(new LowRankScorer(kernels, a, b, bias), threshold, labelTau, act),

@@ -11,6 +11,7 @@ import dev.ember.sparsity.ServedPredictor;
 import dev.ember.sparsity.predictor.LowRankPredictor;
 import dev.ember.sparsity.predictor.PredictorTrainer;
 import dev.ember.sparsity.profile.ModelHash;
+import dev.ember.sparsity.profile.ProfileTensors;
 import dev.ember.sparsity.profile.SparsityProfile;
 
 import java.io.IOException;
@@ -204,8 +205,8 @@ public final class Calibrator {
             float[] tau = ChessThresholds.compute(rec.meanUpSquared()[l], rec.gate()[l], rec.tokens(), rec.ffn(), s);
             achieved[l] = ChessThresholds.achievedSparsity(tau, rec.gate()[l], rec.tokens(), rec.ffn());
             frequency[l] = NeuronFrequency.ofChess(tau, rec.gate()[l], rec.tokens(), rec.ffn());
-            b.floats("blk." + l + ".chess_tau", tau, rec.ffn());
-            b.floats("blk." + l + ".freq", frequency[l], rec.ffn());
+            b.floats(ProfileTensors.chessTau(l), tau, rec.ffn());
+            b.floats(ProfileTensors.frequency(l), frequency[l], rec.ffn());
         }
         b.write(out);
         return achieved;
@@ -325,13 +326,13 @@ public final class Calibrator {
             metrics.recall()[layer] = m.recall();
             metrics.precision()[layer] = m.precision();
             metrics.achieved()[layer] = 1 - m.predictedActiveShare();
-            b.floats("blk." + layer + ".pred_a", p.a(), p.rank(), dim);
-            b.floats("blk." + layer + ".pred_b", p.b(), ffn, p.rank());
-            b.floats("blk." + layer + ".pred_bias", p.bias(), ffn);
-            b.floats("blk." + layer + ".pred_threshold", new float[] {threshold}, 1);
-            b.floats("blk." + layer + ".freq", NeuronFrequency.of(ps.labels()[layer], n, ffn), ffn);
+            b.floats(ProfileTensors.predictorA(layer), p.a(), p.rank(), dim);
+            b.floats(ProfileTensors.predictorB(layer), p.b(), ffn, p.rank());
+            b.floats(ProfileTensors.predictorBias(layer), p.bias(), ffn);
+            b.floats(ProfileTensors.predictorThreshold(layer), new float[] {threshold}, 1);
+            b.floats(ProfileTensors.frequency(layer), NeuronFrequency.of(ps.labels()[layer], n, ffn), ffn);
             if (!ps.relu()) { // the labels' rule, so a run can measure its recall against them
-                b.floats("blk." + layer + ".pred_label_tau", ps.labelTau()[layer], ffn);
+                b.floats(ProfileTensors.predictorLabelTau(layer), ps.labelTau()[layer], ffn);
             }
         }
         b.write(out);
