@@ -41,6 +41,7 @@ record BenchReport(String model, EndToEndBench.Result r) {
             m.put("sparse_ffn_gb_per_second", r.sparseFfnGbPerSecond());
         }
         m.put("dense_ffn_gb_per_second", r.denseFfnGbPerSecond());
+        m.put("huge_page_bytes", r.hugePageBytes());
         m.put("allocated_bytes_per_token", r.allocatedBytesPerToken());
         m.put("load_average", r.loadAverage());
         return m;
@@ -71,10 +72,10 @@ record BenchReport(String model, EndToEndBench.Result r) {
                 model %s (%s), kernels %s, %d threads, sparsity %s; load average before: %.2f
                 prefill %.1f tok/s, decode %.2f tok/s
                 bytes/token %.1f MB, read bandwidth %.2f GB/s -> bound %.2f tok/s, efficiency %.1f %%
-                allocated %.0f bytes per decoded token""",
+                allocated %.0f bytes per decoded token; %.0f MB in huge pages""",
                 model, r.quant().toLowerCase(Locale.ROOT), r.kernels(), r.threads(), r.sparsity(), r.loadAverage(),
                 r.prefillTokensPerSecond(), r.decodeTokensPerSecond(), r.bytesPerToken() / 1e6,
                 r.bandwidthGbPerSecond(), r.bandwidthGbPerSecond() * 1e9 / r.bytesPerToken(), r.efficiency() * 100,
-                r.allocatedBytesPerToken()) + sparse;
+                r.allocatedBytesPerToken(), r.hugePageBytes() / 1e6) + sparse;
     }
 }

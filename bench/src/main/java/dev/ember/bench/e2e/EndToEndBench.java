@@ -68,12 +68,14 @@ public final class EndToEndBench {
      *                               neurons' rows (up, neuron-major down, and gate unless the selector computed
      *                               the dense gate) while it runs; NaN when dense
      * @param sparseFfnBytesPerToken with a sparsity spec, those bytes per decoded token; 0 when dense
+     * @param hugePageBytes          anonymous memory the OS backs with huge pages after the run (the repacked
+     *                               copies and bundles ask for them), from /proc/self/smaps_rollup; -1 if unknown
      */
     public record Result(String quant, String kernels, int threads, String sparsity, double prefillTokensPerSecond,
                          double decodeTokensPerSecond, long bytesPerToken, double bandwidthGbPerSecond,
                          double loadAverage, double allocatedBytesPerToken, double denseDecodeTokensPerSecond,
                          double[] layerSparsity, double[] sparseMillisPerToken, double denseFfnGbPerSecond,
-                         double sparseFfnGbPerSecond, double sparseFfnBytesPerToken) {
+                         double sparseFfnGbPerSecond, double sparseFfnBytesPerToken, long hugePageBytes) {
         /** @return sparse decode speed over dense decode speed (NaN when dense) */
         public double speedup() {
             return decodeTokensPerSecond / denseDecodeTokensPerSecond;
@@ -176,8 +178,22 @@ public final class EndToEndBench {
                     median(decode), bytesPerToken, bandwidth, load, allocated,
                     sparse ? median(denseDecode) : Double.NaN, layerSparsity, phases,
                     (double) denseFfnBytes / denseFfnNanos, sparse ? (double) sparseFfnBytes / sparseFfnNanos
-                    : Double.NaN, sparse ? (double) sparseFfnBytes / tokens : 0);
+                    : Double.NaN, sparse ? (double) sparseFfnBytes / tokens : 0, hugePageBytes());
         }
+    }
+
+    /** @return AnonHugePages of /proc/self/smaps_rollup in bytes, or -1 where the OS does not say */
+    static long hugePageBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/smaps_rollup"))) {
+                if (line.startsWith("AnonHugePages:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux, or no smaps_rollup: unknown
+        }
+        return -1;
     }
 
     private static void repetition(Session session, int[] prompt, int gen) {
