@@ -4,6 +4,9 @@ module dev.ember.sparsity {
 
     exports dev.ember.sparsity;
     exports dev.ember.sparsity.calibrate;
+    exports dev.ember.sparsity.chess;
+    exports dev.ember.sparsity.coreinfer;
+    exports dev.ember.sparsity.relu;
     exports dev.ember.sparsity.predictor;
     exports dev.ember.sparsity.profile;
 

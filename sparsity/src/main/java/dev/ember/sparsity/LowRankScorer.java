@@ -11,7 +11,7 @@ import dev.ember.tensor.Tensor;
  * ({@link Kernels#accumulateRows}), where a matvec over B would read all of it in ffn short rows. One per
  * session (it owns the scratch).
  */
-final class LowRankScorer {
+public final class LowRankScorer {
     private final Kernels kernels;
     private final Tensor[] a;
     private final Tensor[] bt;
@@ -26,7 +26,7 @@ final class LowRankScorer {
      * @param bt   per layer, B transposed: rank x ffn
      * @param bias per layer, ffn values; null for none
      */
-    LowRankScorer(Kernels kernels, Tensor[] a, Tensor[] bt, float[][] bias) {
+    public LowRankScorer(Kernels kernels, Tensor[] a, Tensor[] bt, float[][] bias) {
         this.kernels = kernels;
         this.a = a;
         this.bt = bt;
@@ -39,7 +39,7 @@ final class LowRankScorer {
     }
 
     /** @return the scores of every neuron of the layer for the token (a reused buffer) */
-    float[] score(int layer, float[] x, int xOff) {
+    public float[] score(int layer, float[] x, int xOff) {
         kernels.matvec(a[layer], x, xOff, hidden, 0);
         int n = 0;
         for (int r = 0; r < hidden.length; r++) {

@@ -10,17 +10,17 @@ import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
 /** Off-heap weight matrices made from floats, for predictors (kept for the life of the model). */
-final class Matrices {
+public final class Matrices {
     private Matrices() {
     }
 
     /** @return Q8_0 when rows of {@code cols} values are whole Q8_0 blocks, else F32 */
-    static GgmlType typeFor(int cols) {
+    public static GgmlType typeFor(int cols) {
         return cols % 32 == 0 ? GgmlType.Q8_0 : GgmlType.F32;
     }
 
     /** @return rows x cols (row-major floats) as a tensor of {@link #typeFor(int)} */
-    static Tensor of(String name, float[] rowMajor, int rows, int cols) {
+    public static Tensor of(String name, float[] rowMajor, int rows, int cols) {
         GgmlType type = typeFor(cols);
         long rowBytes = type.byteSize(cols);
         MemorySegment data = Arena.ofAuto().allocate(rowBytes * rows, 64);
@@ -38,5 +38,16 @@ final class Matrices {
             v[i] = (float) ((random.nextDouble() * 2 - 1) * scale);
         }
         return of(name, v, rows, cols);
+    }
+
+    /** @return the rows x cols row-major matrix m transposed (cols x rows) */
+    public static float[] transpose(float[] m, int rows, int cols) {
+        float[] t = new float[m.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = m[r * cols + c];
+            }
+        }
+        return t;
     }
 }

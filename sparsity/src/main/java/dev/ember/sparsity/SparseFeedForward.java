@@ -8,7 +8,6 @@ import dev.ember.model.SparsityStats;
 import dev.ember.model.Weights;
 import dev.ember.tensor.Tensor;
 
-
 /**
  * The FFN over the neurons a {@link NeuronSelector} chooses, token by token:
  * <pre>

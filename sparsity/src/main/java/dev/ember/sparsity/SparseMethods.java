@@ -4,9 +4,14 @@ import dev.ember.kernel.Activation;
 import dev.ember.model.FeedForward;
 import dev.ember.model.SparsityProvider;
 import dev.ember.model.Weights;
+import dev.ember.sparsity.chess.ChessSelector;
+import dev.ember.sparsity.coreinfer.CoreInferFeedForward;
+import dev.ember.sparsity.predictor.PredictorSelector;
+import dev.ember.sparsity.predictor.ServedPredictor;
 import dev.ember.sparsity.profile.ModelHash;
 import dev.ember.sparsity.profile.ProfileTensors;
 import dev.ember.sparsity.profile.SparsityProfile;
+import dev.ember.sparsity.relu.ReluSelector;
 import dev.ember.tensor.Tensor;
 
 import java.nio.file.Files;
@@ -68,7 +73,8 @@ public final class SparseMethods implements SparsityProvider {
                                     + " values, the model's FFN has " + ffn);
                         }
                     }
-                    yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ChessSelector(tau, act), down);
+                    yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ChessSelector(tau, act),
+                            down);
                 }
             }
             case "predictor" -> {
@@ -142,14 +148,4 @@ public final class SparseMethods implements SparsityProvider {
         return p;
     }
 
-    /** @return the transpose of a rows x cols row-major matrix */
-    static float[] transpose(float[] m, int rows, int cols) {
-        float[] t = new float[m.length];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                t[c * rows + r] = m[r * cols + c];
-            }
-        }
-        return t;
     }
-}

@@ -1,6 +1,5 @@
 package dev.ember.sparsity;
 
-
 import java.util.SplittableRandom;
 
 /**

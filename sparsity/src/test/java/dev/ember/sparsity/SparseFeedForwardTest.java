@@ -8,15 +8,14 @@ import dev.ember.Model;
 import dev.ember.Session;
 import dev.ember.SessionOptions;
 import dev.ember.SharedData;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import dev.ember.sparsity.profile.ModelHash;
 import dev.ember.sparsity.profile.SparsityProfile;
 import dev.ember.tensor.GgmlType;
 import dev.ember.tensor.Tensor;
 import dev.ember.tensor.quant.Dequantize;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.file.Path;

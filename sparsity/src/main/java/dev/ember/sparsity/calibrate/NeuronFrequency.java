@@ -1,5 +1,7 @@
 package dev.ember.sparsity.calibrate;
 
+import dev.ember.sparsity.chess.ChessThresholds;
+
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -59,7 +61,7 @@ public final class NeuronFrequency {
         return total == 0 ? 0 : carried / total;
     }
 
-    /** @return one line: the shares of activations the hottest 10, 20 and 50 % of neurons carry, averaged over layers */
+    /** @return one line: the shares of activations the hottest 10, 20 and 50 % of neurons carry (mean of layers) */
     public static String curve(float[][] perLayer) {
         StringBuilder b = new StringBuilder("activation frequency: the hottest");
         for (double top : TOP) {

@@ -1,7 +1,8 @@
 /**
- * Offline and prompt-time calibration of sparse feed-forward strategies: CHESS per-channel
- * activation thresholds ({@link dev.ember.sparsity.calibrate.ChessThresholds}) and CoreInfer
- * sentence-level core neurons ({@link dev.ember.sparsity.calibrate.CoreNeurons}). Everything here is
- * plain arithmetic over float arrays, with no model or file access, so it can be tested by hand.
+ * Offline calibration, the driver every method shares: {@link dev.ember.sparsity.calibrate.ActivationRecorder}
+ * records a model's FFN inputs and activations on a text, {@link dev.ember.sparsity.calibrate.Calibrator} fits a
+ * method's parameters from them (CHESS thresholds from {@code chess}, predictors from {@code predictor}) with an
+ * optional perplexity budget and writes the profile, and {@link dev.ember.sparsity.calibrate.NeuronFrequency}
+ * says how often each neuron runs.
  */
 package dev.ember.sparsity.calibrate;

@@ -2,8 +2,6 @@ package dev.ember.sparsity.predictor;
 
 import dev.ember.kernel.ScalarKernels;
 import dev.ember.kernel.WorkerPool;
-import dev.ember.sparsity.ServedPredictor;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.ember.sparsity.calibrate;
+package dev.ember.sparsity.coreinfer;
 
 import java.util.Arrays;
 

@@ -1,10 +1,12 @@
-package dev.ember.sparsity;
+package dev.ember.sparsity.relu;
+
+import dev.ember.sparsity.NeuronSelector;
 
 /**
  * ReLU exact (ProSparse-style models, {@code ember.ffn_activation = relu}): a neuron whose gate is not
  * positive has relu(gate) = 0 and adds exactly nothing, so skipping its up and down rows is lossless.
  */
-final class ReluSelector implements NeuronSelector {
+public final class ReluSelector implements NeuronSelector {
     @Override
     public boolean needsGate() {
         return true;

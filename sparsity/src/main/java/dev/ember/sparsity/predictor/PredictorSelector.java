@@ -1,19 +1,21 @@
-package dev.ember.sparsity;
+package dev.ember.sparsity.predictor;
 
 import dev.ember.kernel.Activation;
-import dev.ember.sparsity.calibrate.ChessThresholds;
+import dev.ember.sparsity.LowRankScorer;
+import dev.ember.sparsity.NeuronSelector;
+import dev.ember.sparsity.chess.ChessThresholds;
 
 /**
  * A trained low-rank predictor (Deja Vu / PowerInfer) per layer: neuron i runs when its score clears the
  * layer's threshold, tuned at calibration for recall. The gate of an idle neuron is never computed.
  */
-final class PredictorSelector implements NeuronSelector {
+public final class PredictorSelector implements NeuronSelector {
     private final LowRankScorer scorer;
     private final float[] threshold;
     private final float[][] labelTau; // the CHESS thresholds its labels came from; null: act > 0 (ReLU models)
     private final Activation activation;
 
-    PredictorSelector(LowRankScorer scorer, float[] threshold, float[][] labelTau, Activation activation) {
+    public PredictorSelector(LowRankScorer scorer, float[] threshold, float[][] labelTau, Activation activation) {
         this.scorer = scorer;
         this.threshold = threshold;
         this.labelTau = labelTau;

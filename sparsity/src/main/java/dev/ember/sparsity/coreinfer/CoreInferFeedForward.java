@@ -1,4 +1,4 @@
-package dev.ember.sparsity;
+package dev.ember.sparsity.coreinfer;
 
 import dev.ember.kernel.Activation;
 import dev.ember.kernel.Kernels;
@@ -6,7 +6,6 @@ import dev.ember.model.FeedForward;
 import dev.ember.model.LayerWeights;
 import dev.ember.model.SparsityStats;
 import dev.ember.model.Weights;
-import dev.ember.sparsity.calibrate.CoreNeurons;
 import dev.ember.tensor.Tensor;
 
 import java.lang.foreign.Arena;
@@ -21,7 +20,7 @@ import java.util.Arrays;
  * neuron-major W_down rows, copied once per prompt). A new prompt (a batch of more than one token) starts
  * counting afresh. Single-token prompts have no sentence to learn from: they stay dense.
  */
-final class CoreInferFeedForward implements FeedForward {
+public final class CoreInferFeedForward implements FeedForward {
     private final Weights weights;
     private final Kernels kernels;
     private final Activation activation;
@@ -44,7 +43,7 @@ final class CoreInferFeedForward implements FeedForward {
     private boolean counting;
     private final SparsityStats stats;
 
-    CoreInferFeedForward(Weights weights, Kernels kernels, int maxBatch, double alpha, double beta, int cap,
+    public CoreInferFeedForward(Weights weights, Kernels kernels, int maxBatch, double alpha, double beta, int cap,
                          Tensor[] downNeuronMajor) {
         this.weights = weights;
         this.kernels = kernels;

@@ -1,18 +1,18 @@
-package dev.ember.sparsity;
+package dev.ember.sparsity.chess;
 
 import dev.ember.kernel.Activation;
-import dev.ember.sparsity.calibrate.ChessThresholds;
+import dev.ember.sparsity.NeuronSelector;
 
 /**
  * CHESS channel thresholds (CATS when every channel of a layer shares one): neuron i runs unless
  * {@link ChessThresholds#skips} (|act(gate_i)| < tau_i, or exactly zero), the thresholds calibrated offline
  * ({@code ember calibrate --method chess}).
  */
-final class ChessSelector implements NeuronSelector {
+public final class ChessSelector implements NeuronSelector {
     private final float[][] tau;
     private final Activation activation;
 
-    ChessSelector(float[][] tau, Activation activation) {
+    public ChessSelector(float[][] tau, Activation activation) {
         this.tau = tau;
         this.activation = activation;
     }

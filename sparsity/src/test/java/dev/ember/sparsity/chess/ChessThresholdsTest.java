@@ -1,4 +1,4 @@
-package dev.ember.sparsity.calibrate;
+package dev.ember.sparsity.chess;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,7 +1,8 @@
-package dev.ember.sparsity;
+package dev.ember.sparsity.predictor;
 
 import dev.ember.kernel.Kernels;
-import dev.ember.sparsity.predictor.LowRankPredictor;
+import dev.ember.sparsity.LowRankScorer;
+import dev.ember.sparsity.Matrices;
 import dev.ember.tensor.Tensor;
 
 /**
@@ -20,9 +21,9 @@ public final class ServedPredictor {
     }
 
     /** @return A (rank x dim) and B^T (rank x ffn) of a profile's row-major dim x rank A and rank x ffn B */
-    static Tensor[] tensors(String name, float[] a, float[] b, int dim, int ffn) {
+    public static Tensor[] tensors(String name, float[] a, float[] b, int dim, int ffn) {
         int rank = a.length / dim;
-        return new Tensor[] {Matrices.of(name + ".pred_a", SparseMethods.transpose(a, dim, rank), rank, dim),
+        return new Tensor[] {Matrices.of(name + ".pred_a", Matrices.transpose(a, dim, rank), rank, dim),
             Matrices.of(name + ".pred_b", b, rank, ffn)};
     }
 
