@@ -130,6 +130,15 @@ class ChatCommandsTest {
     }
 
     @Test
+    void benchHandsOverToTheBenchModuleOrSaysHowToRunIt() {
+        // the CLI's tests do not have the bench module on the class path: the command says how to run it
+        CliTest.Run r = run("bench", "--synthetic", "tiny", "--quant", "q8_0");
+        assertEquals(1, r.status());
+        assertEquals("ember: the bench module is not on the class path: run it as ./ember bench --synthetic tiny "
+                + "--quant q8_0", r.err().strip());
+    }
+
+    @Test
     void serveRefusesBadOptionsInOneLine() {
         CliTest.Run port = run("serve", "--model", STORIES, "--port", "70000");
         assertEquals(2, port.status());
