@@ -7,6 +7,7 @@ module dev.ember.sparsity {
     exports dev.ember.sparsity.chess;
     exports dev.ember.sparsity.coreinfer;
     exports dev.ember.sparsity.relu;
+    exports dev.ember.sparsity.teal;
     exports dev.ember.sparsity.predictor;
     exports dev.ember.sparsity.profile;
 

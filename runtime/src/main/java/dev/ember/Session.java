@@ -37,9 +37,11 @@ public final class Session {
     Session(Model model, SessionOptions options, int contextLength, FeedForward.Factory feedForward) {
         this.model = model;
         this.options = options;
+        Sparsity.Strategies sparse = Sparsity.strategies(options.sparsity(), model.transformer().weights(),
+                model.path());
         this.state = model.transformer().newState(model.selection().provider().create(model.pool()), contextLength,
-                Math.min(options.maxBatch(), contextLength), feedForward != null ? feedForward
-                        : Sparsity.factory(options.sparsity(), model.transformer().weights(), model.path()));
+                Math.min(options.maxBatch(), contextLength), feedForward != null ? feedForward : sparse.ffn(),
+                sparse.projections());
         this.generator = new Generator(model.transformer(), state, model.tokenText(), model.endOfGeneration());
     }
 

@@ -2,6 +2,7 @@ package dev.ember;
 
 import dev.ember.model.DenseFeedForward;
 import dev.ember.model.FeedForward;
+import dev.ember.model.Projections;
 import dev.ember.model.SparsityProvider;
 import dev.ember.model.Weights;
 
@@ -28,8 +29,32 @@ final class Sparsity {
         return colon < 0 ? spec : spec.substring(0, colon);
     }
 
+    /** The part of a spec that names attention-side (projection input) sparsity: {@code attn:S}. */
+    static final String ATTENTION = "attn";
+
+    /** What a spec asks of a session: its FFN and its attention projections. */
+    record Strategies(FeedForward.Factory ffn, Projections.Factory projections) {
+    }
+
+    /** @return the parts of a composed spec, {@code A+B}: at most one FFN method and one {@code attn:S} */
+    static String[] parts(String spec) {
+        String[] parts = spec.split("\\+", -1);
+        if (parts.length > 2 || (parts.length == 2 && method(parts[0]).equals(ATTENTION) == method(parts[1])
+                .equals(ATTENTION))) {
+            throw new EmberException("sparsity '" + spec + "': compose at most one FFN method and one attn:S, "
+                    + "e.g. chess:P+attn:0.5");
+        }
+        return parts;
+    }
+
     /** @throws EmberException when no provider runs the spec's method (arguments are checked per model) */
     static void checkMethod(String spec) {
+        for (String part : parts(spec)) {
+            checkOne(part);
+        }
+    }
+
+    private static void checkOne(String spec) {
         String method = method(spec);
         if (spec.equals(SessionOptions.DENSE) || PROVIDERS.stream().anyMatch(p -> p.methods().contains(method))) {
             return;
@@ -43,6 +68,33 @@ final class Sparsity {
         PROVIDERS.forEach(p -> known.addAll(p.methods()));
         String hint = PROVIDERS.isEmpty() ? " (sparse methods need the ember-sparsity module on the class path)" : "";
         return new EmberException("unknown sparsity method '" + method + "'; known: " + String.join(", ", known) + hint);
+    }
+
+    /** @return the FFN and projection strategies of a (composed) spec @throws EmberException naming the problem */
+    static Strategies strategies(String spec, Weights weights, Path modelFile) {
+        FeedForward.Factory ffn = DenseFeedForward.FACTORY;
+        Projections.Factory projections = Projections.DENSE;
+        for (String part : parts(spec)) {
+            if (method(part).equals(ATTENTION)) {
+                try {
+                    projections = provider(ATTENTION, part).projections(part, weights, modelFile);
+                } catch (IllegalArgumentException e) {
+                    throw new EmberException("sparsity '" + spec + "': " + e.getMessage(), e);
+                }
+            } else {
+                ffn = factory(part, weights, modelFile);
+            }
+        }
+        return new Strategies(ffn, projections);
+    }
+
+    private static SparsityProvider provider(String method, String spec) {
+        for (SparsityProvider p : PROVIDERS) {
+            if (p.methods().contains(method)) {
+                return p;
+            }
+        }
+        throw unknown(method);
     }
 
     /** @throws EmberException naming the problem: an unknown method, or a provider's refusal */

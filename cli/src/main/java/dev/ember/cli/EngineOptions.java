@@ -23,7 +23,7 @@ final class EngineOptions {
 
     @Option(names = "--sparsity", paramLabel = "SPEC", defaultValue = SessionOptions.DENSE,
             description = "feed-forward sparsity: none (default), relu, chess:PROFILE, predictor:PROFILE, "
-                    + "coreinfer[:ALPHA,BETA[,CAP]], synthetic:S[:gate][:zipf[=A]]")
+                    + "coreinfer[:ALPHA,BETA[,CAP]], synthetic:S[:gate][:zipf[=A]], attn:S, FFN+attn:S")
     String sparsity;
 
     /** @return the load options; a bad value is a usage error (exit 2) naming it */

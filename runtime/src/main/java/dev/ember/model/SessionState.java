@@ -12,6 +12,7 @@ import dev.ember.kernel.Kernels;
 public final class SessionState {
     final Kernels kernels;
     final FeedForward ffn;
+    final Projections projections; // the attention's projections: dense, or input-sparse (TEAL)
     final KvCache cache;
     final Rope rope;
     final Rope ropeLocal; // the windowed layers' rope (gemma3), else the same as rope
@@ -30,7 +31,8 @@ public final class SessionState {
     final float[] att;    // (maxBatch, qDim) attention output, heads concatenated
     private float[] logits; // (vocab), or (maxBatch, vocab) once logits of every row were asked for
 
-    SessionState(Transformer model, Kernels kernels, int contextLength, int maxBatch, FeedForward.Factory ffn) {
+    SessionState(Transformer model, Kernels kernels, int contextLength, int maxBatch, FeedForward.Factory ffn,
+                 Projections.Factory projections) {
         Config c = model.config();
         if (contextLength < 1 || maxBatch < 1) {
             throw new IllegalArgumentException("context length " + contextLength + " and max batch " + maxBatch
@@ -53,6 +55,12 @@ public final class SessionState {
         this.att = new float[maxBatch * c.qDim()];
         this.logits = new float[vocab];
         this.ffn = ffn.create(model.weights(), kernels, maxBatch);
+        this.projections = projections.create(model.weights(), kernels, maxBatch);
+    }
+
+    /** @return the session's attention projections */
+    public Projections projections() {
+        return projections;
     }
 
     /** @return the next position to be filled (tokens processed so far) */

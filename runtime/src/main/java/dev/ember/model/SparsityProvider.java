@@ -25,4 +25,14 @@ public interface SparsityProvider {
      *                                  profile, or a model the method cannot run (e.g. relu on a SiLU model)
      */
     FeedForward.Factory factory(String spec, Weights weights, Path modelFile);
+
+    /**
+     * Makes the attention projections for a spec {@code attn:...} (input sparsity, TEAL), for providers whose
+     * {@link #methods()} include "attn".
+     *
+     * @throws IllegalArgumentException naming the problem
+     */
+    default Projections.Factory projections(String spec, Weights weights, Path modelFile) {
+        throw new IllegalArgumentException("this provider has no attention-side sparsity");
+    }
 }

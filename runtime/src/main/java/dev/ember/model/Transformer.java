@@ -55,7 +55,13 @@ public final class Transformer {
      * batches of up to {@code maxBatch} tokens, logits, and the session's FeedForward.
      */
     public SessionState newState(Kernels kernels, int contextLength, int maxBatch, FeedForward.Factory ffn) {
-        return new SessionState(this, kernels, contextLength, maxBatch, ffn);
+        return newState(kernels, contextLength, maxBatch, ffn, Projections.DENSE);
+    }
+
+    /** As {@link #newState(Kernels, int, int, FeedForward.Factory)}, with the attention's projections too. */
+    public SessionState newState(Kernels kernels, int contextLength, int maxBatch, FeedForward.Factory ffn,
+                                 Projections.Factory projections) {
+        return new SessionState(this, kernels, contextLength, maxBatch, ffn, projections);
     }
 
     /**
@@ -105,9 +111,7 @@ public final class Transformer {
             rmsnormRows(kernels, s.xb, s.x, 0, n, w.attnNorm(), dim, eps);
 
             // q, k, v = xb Wq, xb Wk, xb Wv (+ biases: qwen2)
-            Projection.apply(kernels, w.attnQ(), s.xb, n, s.q);
-            Projection.apply(kernels, w.attnK(), s.xb, n, s.k);
-            Projection.apply(kernels, w.attnV(), s.xb, n, s.v);
+            s.projections.qkv(l, s.xb, n, s.q, s.k, s.v);
             Projection.addBias(s.q, w.attnQBias(), n);
             Projection.addBias(s.k, w.attnKBias(), n);
             Projection.addBias(s.v, w.attnVBias(), n);
@@ -144,7 +148,7 @@ public final class Transformer {
             }
 
             // output projection: out = att Wo (+ bias); gemma2 norms it before the residual
-            Projection.apply(kernels, w.attnOutput(), s.att, n, s.out);
+            s.projections.output(l, s.att, n, s.out);
             Projection.addBias(s.out, w.attnOutputBias(), n);
             if (w.postAttnNorm() != null) {
                 rmsnormRows(kernels, s.out, s.out, 0, n, w.postAttnNorm(), dim, eps);

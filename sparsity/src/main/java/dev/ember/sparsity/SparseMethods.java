@@ -2,6 +2,7 @@ package dev.ember.sparsity;
 
 import dev.ember.kernel.Activation;
 import dev.ember.model.FeedForward;
+import dev.ember.model.Projections;
 import dev.ember.model.SparsityProvider;
 import dev.ember.model.Weights;
 import dev.ember.sparsity.chess.ChessSelector;
@@ -12,6 +13,7 @@ import dev.ember.sparsity.profile.ModelHash;
 import dev.ember.sparsity.profile.ProfileTensors;
 import dev.ember.sparsity.profile.SparsityProfile;
 import dev.ember.sparsity.relu.ReluSelector;
+import dev.ember.sparsity.teal.TealProjections;
 import dev.ember.tensor.Tensor;
 
 import java.nio.file.Files;
@@ -33,7 +35,26 @@ public final class SparseMethods implements SparsityProvider {
 
     @Override
     public Set<String> methods() {
-        return Set.of("relu", "chess", "predictor", "coreinfer", "synthetic");
+        return Set.of("relu", "chess", "predictor", "coreinfer", "synthetic", "attn");
+    }
+
+    /** {@code attn:S}: TEAL input sparsity on the attention projections, a share S of each token's inputs skipped. */
+    @Override
+    public Projections.Factory projections(String text, Weights weights, Path modelFile) {
+        String[] parts = text.split(":", -1);
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("attention sparsity is attn:S with S in [0, 1), got '" + text + "'");
+        }
+        double s;
+        try {
+            s = Double.parseDouble(parts[1]);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("attn:S: S must be a number, got '" + parts[1] + "'");
+        }
+        if (!(s >= 0 && s < 1)) {
+            throw new IllegalArgumentException("attn:S: S must be in [0, 1), got " + parts[1]);
+        }
+        return TealProjections.factory(s, weights);
     }
 
     @Override

@@ -140,13 +140,14 @@ public final class EndToEndBench {
                 }
                 long[] nanos = repetition(session, prompt, s.genTokens(), allocation);
                 decodeNanos += nanos[1];
-                // the stats hold this repetition's decode (repetition resets them before it)
-                if (sparse) {
+                // the stats hold this repetition's decode (repetition resets them before it); an attn-only spec
+                // has a dense FFN and no stats
+                if (sparse && session.sparsityStats() != null) {
                     for (SparsityStats.Phase p : SparsityStats.Phase.values()) {
                         phaseNanos[p.ordinal()] += session.sparsityStats().nanos(p);
                     }
                     sparseFfnBytes += session.sparsityStats().ffnBytes();
-                } else {
+                } else if (!sparse) {
                     denseFfnNanos += session.sparsityStats().nanos(SparsityStats.Phase.FFN);
                     denseFfnBytes += session.sparsityStats().ffnBytes();
                 }
@@ -154,7 +155,7 @@ public final class EndToEndBench {
                 prefill[r] = s.promptTokens() * 1e9 / nanos[0];
                 decode[r] = s.genTokens() * 1e9 / nanos[1];
             }
-            if (sparse) {
+            if (sparse && session.sparsityStats() != null) {
                 SparsityStats stats = session.sparsityStats();
                 layerSparsity = new double[stats.layers()];
                 for (int l = 0; l < layerSparsity.length; l++) {
