@@ -58,11 +58,6 @@ public final class SessionState {
         this.projections = projections.create(model.weights(), kernels, maxBatch);
     }
 
-    /** @return the session's attention projections */
-    public Projections projections() {
-        return projections;
-    }
-
     /** @return the next position to be filled (tokens processed so far) */
     public int position() {
         return position;
