@@ -286,30 +286,7 @@ public final class PredictorTrainer {
      */
     public static Metrics evaluate(LowRankPredictor p, float[] inputs, int n, boolean[] labels, float threshold) {
         checkData(p, inputs, n, labels);
-        int neurons = p.neurons();
-        float[] hidden = new float[p.rank()];
-        float[] scores = new float[neurons];
-        long tp = 0;
-        long fp = 0;
-        long fn = 0;
-        for (int t = 0; t < n; t++) {
-            p.score(inputs, t * p.dim(), hidden, scores);
-            int lOff = t * neurons;
-            for (int j = 0; j < neurons; j++) {
-                boolean predicted = scores[j] >= threshold;
-                boolean actual = labels[lOff + j];
-                if (predicted && actual) {
-                    tp++;
-                } else if (predicted) {
-                    fp++;
-                } else if (actual) {
-                    fn++;
-                }
-            }
-        }
-        double recall = tp + fn == 0 ? 1.0 : (double) tp / (tp + fn);
-        double precision = tp + fp == 0 ? 1.0 : (double) tp / (tp + fp);
-        return new Metrics(recall, precision, (double) (tp + fp) / ((double) n * neurons));
+        return evaluate(scores(p, inputs, n), labels, p.neurons(), threshold);
     }
 
     /**
@@ -326,39 +303,21 @@ public final class PredictorTrainer {
      */
     public static float thresholdForRecall(LowRankPredictor p, float[] inputs, int n, boolean[] labels,
                                            double targetRecall) {
-        if (!(targetRecall >= 0 && targetRecall <= 1)) {
-            throw new IllegalArgumentException("targetRecall must be in [0, 1], got " + targetRecall);
-        }
         checkData(p, inputs, n, labels);
+        return thresholdForRecall(scores(p, inputs, n), labels, targetRecall);
+    }
+
+    /** @return the float predictor's scores of n inputs: (n, neurons) */
+    private static float[] scores(LowRankPredictor p, float[] inputs, int n) {
         int neurons = p.neurons();
-        int positives = 0;
-        for (int i = 0, end = n * neurons; i < end; i++) {
-            if (labels[i]) {
-                positives++;
-            }
-        }
-        // The tolerance stops rounding in products like 0.7*10 = 7.000000000000001 from demanding one positive
-        // too many; it is far above double rounding (~1e-16 relative) and far below any real fractional part.
-        int keep = (int) Math.ceil(targetRecall * positives - 1e-6);
-        keep = Math.min(Math.max(keep, 0), positives);
-        if (keep == 0) {
-            return Float.POSITIVE_INFINITY;
-        }
-        float[] positiveScores = new float[positives];
         float[] hidden = new float[p.rank()];
-        float[] scores = new float[neurons];
-        int count = 0;
+        float[] one = new float[neurons];
+        float[] all = new float[n * neurons];
         for (int t = 0; t < n; t++) {
-            p.score(inputs, t * p.dim(), hidden, scores);
-            int lOff = t * neurons;
-            for (int j = 0; j < neurons; j++) {
-                if (labels[lOff + j]) {
-                    positiveScores[count++] = scores[j];
-                }
-            }
+            p.score(inputs, t * p.dim(), hidden, one);
+            System.arraycopy(one, 0, all, t * neurons, neurons);
         }
-        Arrays.sort(positiveScores);
-        return positiveScores[positives - keep];
+        return all;
     }
 
     /**
@@ -370,8 +329,8 @@ public final class PredictorTrainer {
             throw new IllegalArgumentException("targetRecall must be in [0, 1], got " + targetRecall);
         }
         int positives = 0;
-        for (boolean label : labels) {
-            if (label) {
+        for (int i = 0; i < scores.length; i++) { // labels may run past the scored tokens
+            if (labels[i]) {
                 positives++;
             }
         }
@@ -381,7 +340,7 @@ public final class PredictorTrainer {
         }
         float[] positiveScores = new float[positives];
         int count = 0;
-        for (int i = 0; i < labels.length; i++) {
+        for (int i = 0; i < scores.length; i++) {
             if (labels[i]) {
                 positiveScores[count++] = scores[i];
             }
@@ -395,7 +354,7 @@ public final class PredictorTrainer {
         long tp = 0;
         long fp = 0;
         long fn = 0;
-        for (int i = 0; i < labels.length; i++) {
+        for (int i = 0; i < scores.length; i++) { // labels may run past the scored tokens
             boolean predicted = scores[i] >= threshold;
             if (predicted && labels[i]) {
                 tp++;
@@ -407,7 +366,7 @@ public final class PredictorTrainer {
         }
         double recall = tp + fn == 0 ? 1.0 : (double) tp / (tp + fn);
         double precision = tp + fp == 0 ? 1.0 : (double) tp / (tp + fp);
-        return new Metrics(recall, precision, (double) (tp + fp) / labels.length);
+        return new Metrics(recall, precision, (double) (tp + fp) / scores.length);
     }
 
     /**
