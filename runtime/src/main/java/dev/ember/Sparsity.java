@@ -47,19 +47,13 @@ final class Sparsity {
         return parts;
     }
 
-    /** @throws EmberException when no provider runs the spec's method (arguments are checked per model) */
+    /** @throws EmberException when no provider runs a method of the spec (arguments are checked per model) */
     static void checkMethod(String spec) {
         for (String part : parts(spec)) {
-            checkOne(part);
+            if (!part.equals(SessionOptions.DENSE)) {
+                provider(method(part));
+            }
         }
-    }
-
-    private static void checkOne(String spec) {
-        String method = method(spec);
-        if (spec.equals(SessionOptions.DENSE) || PROVIDERS.stream().anyMatch(p -> p.methods().contains(method))) {
-            return;
-        }
-        throw unknown(method);
     }
 
     private static EmberException unknown(String method) {
@@ -70,46 +64,36 @@ final class Sparsity {
         return new EmberException("unknown sparsity method '" + method + "'; known: " + String.join(", ", known) + hint);
     }
 
-    /** @return the FFN and projection strategies of a (composed) spec @throws EmberException naming the problem */
+    /**
+     * @return the FFN and projection strategies of a (composed) spec
+     * @throws EmberException naming the problem: an unknown method, or a provider's refusal
+     */
     static Strategies strategies(String spec, Weights weights, Path modelFile) {
         FeedForward.Factory ffn = DenseFeedForward.FACTORY;
         Projections.Factory projections = Projections.DENSE;
         for (String part : parts(spec)) {
-            if (method(part).equals(ATTENTION)) {
-                try {
-                    projections = provider(ATTENTION, part).projections(part, weights, modelFile);
-                } catch (IllegalArgumentException e) {
-                    throw new EmberException("sparsity '" + spec + "': " + e.getMessage(), e);
+            if (part.equals(SessionOptions.DENSE)) {
+                continue;
+            }
+            SparsityProvider p = provider(method(part));
+            try {
+                if (method(part).equals(ATTENTION)) {
+                    projections = p.projections(part, weights, modelFile);
+                } else {
+                    ffn = p.factory(part, weights, modelFile);
                 }
-            } else {
-                ffn = factory(part, weights, modelFile);
+            } catch (IllegalArgumentException e) {
+                throw new EmberException("sparsity '" + spec + "': " + e.getMessage(), e);
             }
         }
         return new Strategies(ffn, projections);
     }
 
-    private static SparsityProvider provider(String method, String spec) {
+    /** @return the provider that runs {@code method} @throws EmberException if none does */
+    private static SparsityProvider provider(String method) {
         for (SparsityProvider p : PROVIDERS) {
             if (p.methods().contains(method)) {
                 return p;
-            }
-        }
-        throw unknown(method);
-    }
-
-    /** @throws EmberException naming the problem: an unknown method, or a provider's refusal */
-    static FeedForward.Factory factory(String spec, Weights weights, Path modelFile) {
-        if (spec.equals(SessionOptions.DENSE)) {
-            return DenseFeedForward.FACTORY;
-        }
-        String method = method(spec);
-        for (SparsityProvider p : PROVIDERS) {
-            if (p.methods().contains(method)) {
-                try {
-                    return p.factory(spec, weights, modelFile);
-                } catch (IllegalArgumentException e) {
-                    throw new EmberException("sparsity '" + spec + "': " + e.getMessage(), e);
-                }
             }
         }
         throw unknown(method);

@@ -68,18 +68,22 @@ public final class ChatTemplate {
      */
     public static ChatTemplate of(Model model, String source) {
         Vocabulary vocab = model.tokenizer().vocabulary();
-        return of(source, vocab.bos() == Vocabulary.NONE ? "" : vocab.token(vocab.bos()),
-                vocab.eos() == Vocabulary.NONE ? "" : vocab.token(vocab.eos()));
+        return of(source, text(vocab, vocab.bos()), text(vocab, vocab.eos()));
     }
 
     /** @return the template in a GGUF's metadata, with its vocabulary's BOS/EOS texts (ChatML if it has none) */
     public static ChatTemplate fromGguf(GgufMetadata metadata, Vocabulary vocab) {
-        String bos = vocab.bos() == Vocabulary.NONE ? "" : vocab.token(vocab.bos());
-        String eos = vocab.eos() == Vocabulary.NONE ? "" : vocab.token(vocab.eos());
+        String bos = text(vocab, vocab.bos());
+        String eos = text(vocab, vocab.eos());
         String source = metadata.getString(METADATA_KEY, null);
         return source == null || source.isBlank()
                 ? new ChatTemplate(CHATML, bos, eos, true, "ChatML (fallback: the file has no " + METADATA_KEY + ")")
                 : new ChatTemplate(source, bos, eos, false, "the file's " + METADATA_KEY);
+    }
+
+    /** @return a special token's text as templates see it ({@code bos_token}), "" when the vocabulary has none */
+    private static String text(Vocabulary vocab, int id) {
+        return id == Vocabulary.NONE ? "" : vocab.token(id);
     }
 
     /** @return the conversation as prompt text; see {@link #render(List, List, boolean, Map)} */

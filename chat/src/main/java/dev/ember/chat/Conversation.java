@@ -81,15 +81,15 @@ public final class Conversation {
     /** @return the prompt's tokens, continuing the last turn's own tokens where the rendering allows it */
     private int[] continuation(String text) {
         Model model = session.model();
-        int[] whole = ChatPrompt.tokenize(model, text);
-        if (lastText != null && text.startsWith(lastText)) {
-            int[] rest = model.tokenizer().encode(text.substring(lastText.length()), false, true);
-            boolean special = rest.length > 0 && model.tokenizer().vocabulary().type(rest[0]) == TokenType.CONTROL;
-            if (special || endsWith(whole, rest)) {
-                return concat(lastTokens, rest);
-            }
+        if (lastText == null || !text.startsWith(lastText)) {
+            return ChatPrompt.tokenize(model, text);
         }
-        return whole;
+        int[] rest = model.tokenizer().encode(text.substring(lastText.length()), false, true);
+        if (rest.length > 0 && model.tokenizer().vocabulary().type(rest[0]) == TokenType.CONTROL) {
+            return concat(lastTokens, rest); // the usual case: the rest starts with the end-of-turn token
+        }
+        int[] whole = ChatPrompt.tokenize(model, text);
+        return endsWith(whole, rest) ? concat(lastTokens, rest) : whole;
     }
 
     private static boolean endsWith(int[] a, int[] tail) {

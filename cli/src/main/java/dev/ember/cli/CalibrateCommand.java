@@ -6,8 +6,6 @@ import dev.ember.Model;
 import dev.ember.kernel.KernelSelection;
 import dev.ember.sparsity.calibrate.Calibrator;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,7 +13,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.CharacterCodingException;
@@ -129,9 +126,7 @@ final class CalibrateCommand implements Callable<Integer> {
         public void stage(String name, long total) {
             close();
             if (enabled) {
-                bar = new ProgressBarBuilder().setTaskName(name).setInitialMax(total)
-                        .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(
-                                new PrintStream(new WriterStream(err), true))).continuousUpdate().build();
+                bar = ProgressBars.on(err, name, total).build();
             }
         }
 

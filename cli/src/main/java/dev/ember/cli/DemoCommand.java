@@ -80,12 +80,8 @@ final class DemoCommand implements Callable<Integer> {
             out.println("  threads: " + m.threads());
             Session session = m.newSession(engine.sessionOptions(cmd, 0));
             // the JVM compiles the kernels on first use: one short untimed run first, as a benchmark would
-            long t0 = System.nanoTime();
-            session.generate(GenerationRequest.builder().prompt(prompt).maxTokens(8).ignoreEos(true)
-                    .sampler(SamplerSpec.GREEDY).build());
             out.printf(Locale.ROOT, "  warm-up: %.2f s (an untimed run while the JIT compiles the kernels)%n",
-                    (System.nanoTime() - t0) / 1e9);
-            session.reset();
+                    EngineOptions.warmUp(session, prompt));
             out.println();
             out.print(prompt);
             out.flush();

@@ -1,10 +1,13 @@
 package dev.ember.cli;
 
 import dev.ember.EmberException;
+import dev.ember.GenerationRequest;
 import dev.ember.LoadOptions;
 import dev.ember.Model;
+import dev.ember.Session;
 import dev.ember.SessionOptions;
 import dev.ember.kernel.KernelSelection;
+import dev.ember.sampling.SamplerSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -43,6 +46,18 @@ final class EngineOptions {
     /** @return the model at {@code path} (an hf:// path is fetched from the hub first) */
     static Model load(Path path, LoadOptions options) {
         return Model.load(ModelFile.resolve(path), options);
+    }
+
+    /**
+     * One short untimed generation (8 greedy tokens), then an empty cache: the JIT compiles the kernels before
+     * anything is timed or anyone waits. @return its seconds
+     */
+    static double warmUp(Session session, String prompt) {
+        long t0 = System.nanoTime();
+        session.generate(GenerationRequest.builder().prompt(prompt).maxTokens(8).ignoreEos(true)
+                .sampler(SamplerSpec.GREEDY).build());
+        session.reset();
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     /** Runs an option check, turning its EmberException into a usage error. */

@@ -2,17 +2,13 @@ package dev.ember.cli;
 
 import dev.ember.hub.HubClient;
 import dev.ember.hub.HubRef;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
@@ -59,11 +55,9 @@ final class PullCommand implements Callable<Integer> {
             @Override
             public void start(String file, long total, long resumedFrom) {
                 boolean large = total >= 100L << 20;
-                bar = new ProgressBarBuilder().setTaskName(file + (resumedFrom > 0 ? " (resumed)" : ""))
-                        .setInitialMax(total).setUnit(large ? " MiB" : " KiB", large ? 1 << 20 : 1 << 10)
-                        .showSpeed().setStyle(ProgressBarStyle.ASCII)
-                        .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(new WriterStream(err), true)))
-                        .startsFrom(resumedFrom, java.time.Duration.ZERO).continuousUpdate().build();
+                bar = ProgressBars.on(err, file + (resumedFrom > 0 ? " (resumed)" : ""), total)
+                        .setUnit(large ? " MiB" : " KiB", large ? 1 << 20 : 1 << 10).showSpeed()
+                        .startsFrom(resumedFrom, java.time.Duration.ZERO).build();
             }
 
             @Override

@@ -1,10 +1,8 @@
 package dev.ember.cli;
 
-import dev.ember.GenerationRequest;
 import dev.ember.LoadOptions;
 import dev.ember.Model;
 import dev.ember.SessionOptions;
-import dev.ember.sampling.SamplerSpec;
 import dev.ember.server.OpenAiServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -74,7 +72,9 @@ final class ServeCommand implements Callable<Integer> {
                 queue, key, ctx, engine.sessionOptions(cmd, ctx).sparsity(), templateOption.source()));
         PrintWriter err = cmd.getErr();
         try (Model m = EngineOptions.load(model, loadOptions)) {
-            double warmUp = warmUp(m);
+            // before the port opens, so the first client does not wait for the JIT (llama-server warms up too)
+            double warmUp = EngineOptions.warmUp(m.newSession(SessionOptions.builder().contextLength(64).build()),
+                    "Hello");
             serve(m, options, warmUp, err);
         }
         return 0;
@@ -92,16 +92,5 @@ final class ServeCommand implements Callable<Integer> {
             err.flush();
             server.join();
         }
-    }
-
-    /**
-     * One short untimed generation before the port opens, so the JIT has compiled the kernels before the first
-     * client waits for them (llama-server warms up too). @return its seconds
-     */
-    private static double warmUp(Model m) {
-        long t0 = System.nanoTime();
-        m.newSession(SessionOptions.builder().contextLength(64).build()).generate(GenerationRequest.builder()
-                .prompt("Hello").maxTokens(8).ignoreEos(true).sampler(SamplerSpec.GREEDY).build());
-        return (System.nanoTime() - t0) / 1e9;
     }
 }

@@ -294,14 +294,11 @@ public final class OpenAiServer implements AutoCloseable {
         if (chat) { // OpenAI's first chunk names the role
             gone[0] = !send(out, chunk(id, chat, Map.of("role", "assistant", "content", ""), null));
         }
-        GenerationResult r = session.generate(generation, piece -> {
-            if (gone[0]) {
-                return false;
-            }
+        GenerationResult r = gone[0] ? null : session.generate(generation, piece -> {
             gone[0] = !send(out, chunk(id, chat, chat ? Map.of("content", piece) : piece, null));
             return !gone[0]; // a client that went away cancels its generation
         });
-        if (gone[0] || r.stopReason() == StopReason.CANCELLED) {
+        if (gone[0]) { // the client went away: its generation stopped at the next piece (or never started)
             cancelled.incrementAndGet();
             return;
         }

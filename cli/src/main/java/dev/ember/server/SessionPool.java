@@ -60,11 +60,6 @@ final class SessionPool {
         return parallel;
     }
 
-    /** @return the requests that may wait for a session */
-    int queue() {
-        return queue;
-    }
-
     /** @return sessions free now */
     int idle() {
         return idle.size();

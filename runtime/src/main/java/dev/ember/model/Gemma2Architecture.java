@@ -19,12 +19,19 @@ final class Gemma2Architecture implements Architecture {
     @Override
     public Config config(GgufMetadata m) {
         Config c = Config.read(m, RopeStyle.NEOX);
-        float query = c.layers() == 46 ? 1f / (float) Math.sqrt((float) (c.dim() / c.heads()))
-                : 1f / (float) Math.sqrt((float) c.headSize());
+        float query = queryScale(c, 46);
         return c.withSlidingWindow(m.getInt("gemma2.attention.sliding_window", 4096), 2)
                 .withGemma("gelu", (float) Math.sqrt((float) c.dim()), query,
                         m.getFloat("gemma2.attn_logit_softcapping", 50f),
                         m.getFloat("gemma2.final_logit_softcapping", 30f));
+    }
+
+    /**
+     * llama.cpp's query scale for gemma: 1/sqrt(key_length), except the 27B model, recognized by its layer count
+     * ({@code largestLayers}), where it is 1/sqrt(dim / heads) (gemma's query_pre_attn_scalar, not in the file).
+     */
+    static float queryScale(Config c, int largestLayers) {
+        return 1f / (float) Math.sqrt((float) (c.layers() == largestLayers ? c.dim() / c.heads() : c.headSize()));
     }
 
     @Override

@@ -26,8 +26,7 @@ final class Gemma3Architecture implements Architecture {
     @Override
     public Config config(GgufMetadata m) {
         Config c = Config.read(m, RopeStyle.NEOX);
-        float query = c.layers() == 62 ? 1f / (float) Math.sqrt((float) (c.dim() / c.heads()))
-                : 1f / (float) Math.sqrt((float) c.headSize());
+        float query = Gemma2Architecture.queryScale(c, 62);
         return c.withSlidingWindow(m.getInt("gemma3.attention.sliding_window", 4096), PATTERN)
                 .withGemma("gelu", (float) Math.sqrt((float) c.dim()), query, 0f, 0f)
                 .withLocalRope(LOCAL_ROPE_BASE);

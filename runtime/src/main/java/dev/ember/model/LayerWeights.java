@@ -70,53 +70,44 @@ public record LayerWeights(float[] attnNorm, Tensor attnQ, Tensor attnK, Tensor 
         float[] kBias = null;
         float[] vBias = null;
         float[] oBias = null;
-        float[] qNorm = null;
-        float[] kNorm = null;
-        float[] postAttn = null;
-        float[] postFfn = null;
-        switch (extras) {
-            case OPTIONAL_BIASES -> {
-                qBias = src.optionalVector(b.attnQBias(), qDim);
-                kBias = src.optionalVector(b.attnKBias(), kvDim);
-                vBias = src.optionalVector(b.attnVBias(), kvDim);
-                oBias = src.optionalVector(b.attnOutputBias(), dim);
-            }
-            case QKV_BIASES -> {
-                qBias = src.vector(b.attnQBias(), qDim);
-                kBias = src.vector(b.attnKBias(), kvDim);
-                vBias = src.vector(b.attnVBias(), kvDim);
-            }
-            case QK_NORM -> {
-                qNorm = src.vector(b.attnQNorm(), c.headSize());
-                kNorm = src.vector(b.attnKNorm(), c.headSize());
-            }
-            case FUSED -> {
-                Tensor qkv = src.matrix(b.attnQkv(), dim, qDim + 2 * kvDim);
-                Tensor gateUp = src.matrix(b.ffnUp(), dim, 2 * c.ffnDim());
-                return new LayerWeights(src.vector(b.attnNorm(), dim),
-                        qkv.rowSlice(b.attnQ(), 0, qDim), qkv.rowSlice(b.attnK(), qDim, kvDim),
-                        qkv.rowSlice(b.attnV(), qDim + kvDim, kvDim), src.matrix(b.attnOutput(), qDim, dim),
-                        null, null, null, null, null, null,
-                        src.vector(b.ffnNorm(), dim), gateUp.rowSlice(b.ffnGate(), 0, c.ffnDim()),
-                        gateUp.rowSlice(b.ffnUp(), c.ffnDim(), c.ffnDim()), src.matrix(b.ffnDown(), c.ffnDim(), dim),
-                        null, null);
-            }
-            case POST_NORMS -> {
-                postAttn = src.vector(b.postAttnNorm(), dim);
-                postFfn = src.vector(b.postFfnNorm(), dim);
-            }
-            case QK_NORM_POST_NORMS -> {
-                qNorm = src.vector(b.attnQNorm(), c.headSize());
-                kNorm = src.vector(b.attnKNorm(), c.headSize());
-                postAttn = src.vector(b.postAttnNorm(), dim);
-                postFfn = src.vector(b.postFfnNorm(), dim);
-            }
+        if (extras == Extras.OPTIONAL_BIASES) {
+            qBias = src.optionalVector(b.attnQBias(), qDim);
+            kBias = src.optionalVector(b.attnKBias(), kvDim);
+            vBias = src.optionalVector(b.attnVBias(), kvDim);
+            oBias = src.optionalVector(b.attnOutputBias(), dim);
+        } else if (extras == Extras.QKV_BIASES) {
+            qBias = src.vector(b.attnQBias(), qDim);
+            kBias = src.vector(b.attnKBias(), kvDim);
+            vBias = src.vector(b.attnVBias(), kvDim);
         }
-        return new LayerWeights(src.vector(b.attnNorm(), dim),
-                src.matrix(b.attnQ(), dim, qDim), src.matrix(b.attnK(), dim, kvDim),
-                src.matrix(b.attnV(), dim, kvDim), src.matrix(b.attnOutput(), qDim, dim),
-                qBias, kBias, vBias, oBias, qNorm, kNorm,
-                src.vector(b.ffnNorm(), dim), src.matrix(b.ffnGate(), dim, c.ffnDim()),
-                src.matrix(b.ffnUp(), dim, c.ffnDim()), src.matrix(b.ffnDown(), c.ffnDim(), dim), postAttn, postFfn);
+        boolean qkNorm = extras == Extras.QK_NORM || extras == Extras.QK_NORM_POST_NORMS;
+        boolean postNorms = extras == Extras.POST_NORMS || extras == Extras.QK_NORM_POST_NORMS;
+        Tensor q;
+        Tensor k;
+        Tensor v;
+        Tensor gate;
+        Tensor up;
+        if (extras == Extras.FUSED) { // phi3: row views of attn_qkv (q, k, v) and of ffn_up (gate, up)
+            Tensor qkv = src.matrix(b.attnQkv(), dim, qDim + 2 * kvDim);
+            Tensor gateUp = src.matrix(b.ffnUp(), dim, 2 * c.ffnDim());
+            q = qkv.rowSlice(b.attnQ(), 0, qDim);
+            k = qkv.rowSlice(b.attnK(), qDim, kvDim);
+            v = qkv.rowSlice(b.attnV(), qDim + kvDim, kvDim);
+            gate = gateUp.rowSlice(b.ffnGate(), 0, c.ffnDim());
+            up = gateUp.rowSlice(b.ffnUp(), c.ffnDim(), c.ffnDim());
+        } else {
+            q = src.matrix(b.attnQ(), dim, qDim);
+            k = src.matrix(b.attnK(), dim, kvDim);
+            v = src.matrix(b.attnV(), dim, kvDim);
+            gate = src.matrix(b.ffnGate(), dim, c.ffnDim());
+            up = src.matrix(b.ffnUp(), dim, c.ffnDim());
+        }
+        return new LayerWeights(src.vector(b.attnNorm(), dim), q, k, v, src.matrix(b.attnOutput(), qDim, dim),
+                qBias, kBias, vBias, oBias,
+                qkNorm ? src.vector(b.attnQNorm(), c.headSize()) : null,
+                qkNorm ? src.vector(b.attnKNorm(), c.headSize()) : null,
+                src.vector(b.ffnNorm(), dim), gate, up, src.matrix(b.ffnDown(), c.ffnDim(), dim),
+                postNorms ? src.vector(b.postAttnNorm(), dim) : null,
+                postNorms ? src.vector(b.postFfnNorm(), dim) : null);
     }
 }

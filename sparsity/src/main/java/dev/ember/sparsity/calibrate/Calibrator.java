@@ -217,11 +217,12 @@ public final class Calibrator {
     static final double[] RECALL_GRID = {0.999, 0.995, 0.99, 0.98, 0.97, 0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5};
 
     /**
-     * The trained predictors of every layer, with the data their thresholds are tuned on: the labels, and the
-     * scores the predictors give as a session serves them ({@link ServedPredictor}), (tokens, ffn) per layer.
+     * The trained predictors of every layer, with the data their thresholds are tuned on: the labels, the
+     * scores the predictors give as a session serves them ({@link ServedPredictor}), (tokens, ffn) per layer, and
+     * the labels' activation frequency per neuron (ffn) per layer.
      */
     private record Predictors(LowRankPredictor[] predictors, boolean[][] labels, float[][] labelTau,
-                              double labelSparsity, boolean relu, float[][] servedScores) {
+                              double labelSparsity, boolean relu, float[][] servedScores, float[][] frequency) {
     }
 
     private static Summary predictor(Model model, int[] tokens, ActivationRecorder.Recording rec, String hash,
@@ -240,11 +241,7 @@ public final class Calibrator {
             sparse = b.sparse();
         }
         Metrics m = writePredictor(ps, rec, hash, recall, out, dense, sparse);
-        float[][] frequency = new float[rec.layers()][];
-        for (int layer = 0; layer < rec.layers(); layer++) {
-            frequency[layer] = NeuronFrequency.of(ps.labels()[layer], rec.tokens(), rec.ffn());
-        }
-        l.message(NeuronFrequency.curve(frequency));
+        l.message(NeuronFrequency.curve(ps.frequency()));
         for (int layer = 0; layer < rec.layers(); layer++) {
             l.message(String.format(Locale.ROOT, "layer %d: recall %.4f, precision %.4f, predicted sparsity %.3f",
                     layer, m.recall()[layer], m.precision()[layer], m.achieved()[layer]));
@@ -290,7 +287,7 @@ public final class Calibrator {
                     (loss, epoch) -> l.step(base + epoch)).predictor();
             labels[layer] = lab;
         }
-        return new Predictors(predictors, labels, labelTau, s, relu, null);
+        return new Predictors(predictors, labels, labelTau, s, relu, null, null);
     }
 
     /** Per layer: recall, precision and predicted-inactive share on the calibration tokens. */
@@ -331,7 +328,7 @@ public final class Calibrator {
             b.floats(ProfileTensors.predictorB(layer), p.b(), ffn, p.rank());
             b.floats(ProfileTensors.predictorBias(layer), p.bias(), ffn);
             b.floats(ProfileTensors.predictorThreshold(layer), new float[] {threshold}, 1);
-            b.floats(ProfileTensors.frequency(layer), NeuronFrequency.of(ps.labels()[layer], n, ffn), ffn);
+            b.floats(ProfileTensors.frequency(layer), ps.frequency()[layer], ffn);
             if (!ps.relu()) { // the labels' rule, so a run can measure its recall against them
                 b.floats(ProfileTensors.predictorLabelTau(layer), ps.labelTau()[layer], ffn);
             }
@@ -340,17 +337,23 @@ public final class Calibrator {
         return metrics;
     }
 
-    /** @return the predictors with their served scores on the calibration tokens, on the scalar kernels */
+    /**
+     * @return the predictors with their served scores on the calibration tokens (on the scalar kernels) and their
+     *         labels' activation frequencies: computed once, whatever the perplexity budget's search writes
+     */
     private static Predictors servedScores(Predictors ps, ActivationRecorder.Recording rec, int threads) {
         float[][] scores = new float[rec.layers()][];
+        float[][] frequency = new float[rec.layers()][];
         try (WorkerPool pool = new WorkerPool(threads)) {
             ScalarKernels kernels = new ScalarKernels(pool);
             for (int layer = 0; layer < rec.layers(); layer++) {
                 scores[layer] = ServedPredictor.of(ps.predictors()[layer], kernels).scores(rec.x()[layer],
                         rec.tokens(), rec.dim());
+                frequency[layer] = NeuronFrequency.of(ps.labels()[layer], rec.tokens(), rec.ffn());
             }
         }
-        return new Predictors(ps.predictors(), ps.labels(), ps.labelTau(), ps.labelSparsity(), ps.relu(), scores);
+        return new Predictors(ps.predictors(), ps.labels(), ps.labelTau(), ps.labelSparsity(), ps.relu(), scores,
+                frequency);
     }
 
     /** What a perplexity budget chose: the grid index, and dense and sparse perplexity on the calibration text. */

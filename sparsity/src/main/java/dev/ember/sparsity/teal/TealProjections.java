@@ -33,8 +33,6 @@ public final class TealProjections implements Projections {
     private final int[] ids;
     private final float[] a;
     private final float[] magnitude;
-    private long kept;
-    private long seen;
 
     /** @return the factory for {@code attn:S} on a model: the input-major copies are made once per model */
     public static Projections.Factory factory(double sparsity, Weights weights) {
@@ -112,8 +110,6 @@ public final class TealProjections implements Projections {
                 a[count++] = xi;
             }
         }
-        kept += count;
-        seen += width;
         return count;
     }
 
@@ -147,10 +143,5 @@ public final class TealProjections implements Projections {
             }
         }
         return m[k];
-    }
-
-    /** @return the share of projection inputs skipped since the session began */
-    public double sparsityAchieved() {
-        return seen == 0 ? 0 : 1 - (double) kept / seen;
     }
 }
