@@ -94,10 +94,11 @@ public final class HubCache {
     }
 
     /**
-     * @param file a file name, or null for the snapshot's GGUF that {@link HubClient#pickGguf} would pick
+     * @param file  a file name, or null for the snapshot's GGUF that {@link HubClient#pickGguf} would pick
+     * @param quant the quantization to pick when no file is named (null: Q4_K_M)
      * @return the cached file of {@code repo} at {@code revision}, if the cache holds it
      */
-    Optional<Path> find(String repo, String revision, String file) {
+    Optional<Path> find(String repo, String revision, String file, String quant) {
         try {
             String commit = revision.matches("[0-9a-f]{40}") ? revision : null;
             Path ref = repo(repo).resolve("refs").resolve(revision);
@@ -120,7 +121,7 @@ public final class HubCache {
                 ggufs = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".gguf")).sorted().toList();
             }
             try {
-                return Optional.of(snapshot.resolve(HubClient.pickGguf(ggufs, null, repo)));
+                return Optional.of(snapshot.resolve(HubClient.pickGguf(ggufs, quant, repo)));
             } catch (EmberException none) {
                 return Optional.empty();
             }

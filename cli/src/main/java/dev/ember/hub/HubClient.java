@@ -123,14 +123,14 @@ public final class HubClient {
         checkRepo(ref.repo());
         String rev = revision == null || revision.isBlank() ? "main" : revision;
         if (offline) {
-            return cachedOrFail(ref.repo(), ref.file(), rev, "HF_HUB_OFFLINE is set");
+            return cachedOrFail(ref, rev, "HF_HUB_OFFLINE is set");
         }
         try {
             String name = ref.file() != null ? ref.file()
                     : pickGguf(listGguf(ref.repo(), rev), ref.quant(), ref.repo());
             return download(ref.repo(), name, rev, progress);
         } catch (HubUnreachable e) {
-            return cachedOrFail(ref.repo(), ref.file(), rev, "the hub cannot be reached (" + e.getMessage() + ")");
+            return cachedOrFail(ref, rev, "the hub cannot be reached (" + e.getMessage() + ")");
         }
     }
 
@@ -251,13 +251,14 @@ public final class HubClient {
         }
     }
 
-    private Pulled cachedOrFail(String repo, String file, String revision, String why) {
-        Optional<Path> cached = cache.find(repo, revision, file);
+    private Pulled cachedOrFail(HubRef ref, String revision, String why) {
+        Optional<Path> cached = cache.find(ref.repo(), revision, ref.file(), ref.quant());
         if (cached.isPresent()) {
             return new Pulled(cached.get(), false, true);
         }
         throw new EmberException(why + ", and the cache (" + cache.root() + ") holds no "
-                + (file != null ? file : "GGUF file") + " of " + repo + " at " + revision);
+                + (ref.file() != null ? ref.file() : ref.quant() != null ? ref.quant() + " GGUF file" : "GGUF file")
+                + " of " + ref.repo() + " at " + revision);
     }
 
     private <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body) {

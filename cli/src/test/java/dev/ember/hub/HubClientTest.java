@@ -139,6 +139,7 @@ class HubClientTest {
     @Test
     void withoutNetworkTheCachedFileIsUsed() {
         HubClient.Pulled first = client(null).pull(HubRef.parse("ember-test/stories"), null, HubClient.Progress.NONE);
+        client(null).pull(HubRef.parse("ember-test/stories:Q8_0"), null, HubClient.Progress.NONE);
         hub.close();
         HubClient.Pulled offline = client(null).pull(HubRef.parse("ember-test/stories"), null, HubClient.Progress.NONE);
         assertTrue(offline.offline());
@@ -146,6 +147,9 @@ class HubClientTest {
         HubClient.Pulled forced = new HubClient(hub.endpoint(), null, true, cache).pull(
                 HubRef.parse("ember-test/stories/stories260K-Q4_K_M.gguf"), null, HubClient.Progress.NONE);
         assertEquals(first.path(), forced.path(), "HF_HUB_OFFLINE");
+        HubClient.Pulled q8 = client(null).pull(HubRef.parse("ember-test/stories:Q8_0"), null, HubClient.Progress.NONE);
+        assertTrue(q8.offline());
+        assertEquals("stories260K-Q8_0.gguf", q8.path().getFileName().toString(), "offline, the tag still picks");
         EmberException nothing = assertThrows(EmberException.class, () -> client(null).pull(
                 HubRef.parse("ember-test/other"), null, HubClient.Progress.NONE));
         assertTrue(nothing.getMessage().contains("cannot be reached") && nothing.getMessage().contains("holds no"),
