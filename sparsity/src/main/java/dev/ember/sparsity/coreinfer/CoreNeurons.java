@@ -1,5 +1,7 @@
 package dev.ember.sparsity.coreinfer;
 
+import dev.ember.sparsity.Quickselect;
+
 import java.util.Arrays;
 
 /**
@@ -107,7 +109,7 @@ public final class CoreNeurons {
         int k = ceil(alpha * p);
         // The k-th largest value is the cut: everything above it is core, and as many of the
         // values equal to it as are still needed, lowest indices first (scratchIdx is ascending).
-        float cut = kthSmallest(scratchVal, p, p - k);
+        float cut = Quickselect.kthSmallest(scratchVal, p, p - k);
         int above = 0;
         for (int j = 0; j < p; j++) {
             if (acts[off + scratchIdx[j]] > cut) {
@@ -194,48 +196,5 @@ public final class CoreNeurons {
         if (!(v > 0 && v <= 1)) { // written so that NaN fails too
             throw new IllegalArgumentException(name + " must be in (0, 1], got " + v);
         }
-    }
-
-    /**
-     * The value that would be at index {@code rank} of {@code a[0..n)} sorted ascending, found by
-     * quickselect (expected O(n): a sort per token would dominate prefill). Reorders {@code a[0..n)}.
-     * Values are positive and not NaN, so plain comparisons order them.
-     */
-    static float kthSmallest(float[] a, int n, int rank) {
-        int lo = 0;
-        int hi = n - 1;
-        while (lo < hi) {
-            // median of three as pivot; three-way partition so runs of equal values finish at once
-            int mid = (lo + hi) >>> 1;
-            float pivot = median(a[lo], a[mid], a[hi]);
-            int lt = lo;
-            int gt = hi;
-            int i = lo;
-            while (i <= gt) {
-                float v = a[i];
-                if (v < pivot) {
-                    a[i++] = a[lt];
-                    a[lt++] = v;
-                } else if (v > pivot) {
-                    a[i] = a[gt];
-                    a[gt--] = v;
-                } else {
-                    i++;
-                }
-            }
-            // now a[lo..lt) < pivot, a[lt..gt] == pivot, a(gt..hi] > pivot
-            if (rank < lt) {
-                hi = lt - 1;
-            } else if (rank > gt) {
-                lo = gt + 1;
-            } else {
-                return pivot;
-            }
-        }
-        return a[lo];
-    }
-
-    private static float median(float x, float y, float z) {
-        return Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
     }
 }

@@ -6,9 +6,11 @@ import dev.ember.model.LayerWeights;
 import dev.ember.model.Projections;
 import dev.ember.model.Weights;
 import dev.ember.sparsity.NeuronMajor;
+import dev.ember.sparsity.Quickselect;
 import dev.ember.tensor.Tensor;
 
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
  * Attention-side input sparsity, as TEAL does it: per token, the inputs of the q/k/v projections (the normed
@@ -20,7 +22,6 @@ import java.util.Arrays;
  * A prefill batch runs token by token. Allocates nothing per token.
  */
 public final class TealProjections implements Projections {
-    private final Weights weights;
     private final Kernels kernels;
     private final double sparsity;
     private final Tensor[] q;   // (layers) dim rows of qDim
@@ -38,7 +39,7 @@ public final class TealProjections implements Projections {
     public static Projections.Factory factory(double sparsity, Weights weights) {
         int layers = weights.config().layers();
         Tensor[][] copies = new Tensor[4][layers];
-        java.util.stream.IntStream.range(0, layers).parallel().forEach(l -> {
+        IntStream.range(0, layers).parallel().forEach(l -> {
             LayerWeights w = weights.layer(l);
             copies[0][l] = NeuronMajor.of(w.attnQ()).tensor();
             copies[1][l] = NeuronMajor.of(w.attnK()).tensor();
@@ -50,7 +51,6 @@ public final class TealProjections implements Projections {
 
     private TealProjections(Weights weights, Kernels kernels, double sparsity, Tensor[][] copies) {
         Config c = weights.config();
-        this.weights = weights;
         this.kernels = kernels;
         this.sparsity = sparsity;
         this.q = copies[0];
@@ -100,7 +100,7 @@ public final class TealProjections implements Projections {
             for (int i = 0; i < width; i++) {
                 magnitude[i] = Math.abs(x[off + i]);
             }
-            threshold = select(magnitude, width, drop); // the drop-th smallest magnitude: kept from there up
+            threshold = Quickselect.kthSmallest(magnitude, width, drop); // the drop-th smallest magnitude: kept from there up
         }
         int count = 0;
         for (int i = 0; i < width; i++) {
@@ -111,37 +111,5 @@ public final class TealProjections implements Projections {
             }
         }
         return count;
-    }
-
-    /** @return the k-th smallest of m[0 .. n) (0-based), by quickselect; reorders m */
-    static float select(float[] m, int n, int k) {
-        int lo = 0;
-        int hi = n - 1;
-        while (lo < hi) {
-            float pivot = m[(lo + hi) >>> 1];
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (m[i] < pivot) {
-                    i++;
-                }
-                while (m[j] > pivot) {
-                    j--;
-                }
-                if (i <= j) {
-                    float tmp = m[i];
-                    m[i++] = m[j];
-                    m[j--] = tmp;
-                }
-            }
-            if (k <= j) {
-                hi = j;
-            } else if (k >= i) {
-                lo = i;
-            } else {
-                return m[k];
-            }
-        }
-        return m[k];
     }
 }

@@ -147,22 +147,6 @@ class CoreNeuronsTest {
     }
 
     @Test
-    void kthSmallestFindsEveryRank() {
-        Random rnd = new Random(5);
-        for (int trial = 0; trial < 200; trial++) {
-            int n = 1 + rnd.nextInt(60);
-            float[] a = new float[n];
-            for (int i = 0; i < n; i++) {
-                a[i] = 1 + rnd.nextInt(trial % 2 == 0 ? 4 : 1000);
-            }
-            float[] sorted = a.clone();
-            Arrays.sort(sorted);
-            int rank = rnd.nextInt(n);
-            assertEquals(sorted[rank], CoreNeurons.kthSmallest(a.clone(), n, rank), "trial " + trial);
-        }
-    }
-
-    @Test
     void rejectsAlphaAndBetaOutsideTheRange() {
         for (double bad : new double[] {0, -0.5, 1.01, Double.NaN}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -9,9 +9,7 @@ import dev.ember.SharedData;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,22 +52,6 @@ class TealProjectionsTest {
                 EmberException e = assertThrows(EmberException.class,
                         () -> m.newSession(SessionOptions.builder().sparsity(c[0]).build()), c[0]);
                 assertTrue(e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
-            }
-        }
-    }
-
-    @Test
-    void selectFindsTheKthSmallest() {
-        SplittableRandom r = new SplittableRandom(3);
-        for (int n : new int[] {1, 2, 7, 64, 2048}) {
-            float[] m = new float[n];
-            for (int i = 0; i < n; i++) {
-                m[i] = r.nextInt(50) / 7f; // ties on purpose
-            }
-            float[] sorted = m.clone();
-            Arrays.sort(sorted);
-            for (int k : new int[] {0, n / 3, n / 2, n - 1}) {
-                assertEquals(sorted[k], TealProjections.select(m.clone(), n, k), "n " + n + ", k " + k);
             }
         }
     }
