@@ -3,6 +3,7 @@ package dev.ember;
 import dev.ember.sampling.SamplerSpec;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -105,7 +106,12 @@ public record GenerationRequest(String prompt, int[] promptTokens, int maxTokens
 
         /** @return this, with more stop strings */
         public Builder stop(String... values) {
-            stopStrings.addAll(List.of(values));
+            return stop(List.of(values));
+        }
+
+        /** @return this, with more stop strings (a chat template's and a request's, say) */
+        public Builder stop(Collection<String> values) {
+            stopStrings.addAll(values);
             return this;
         }
 

@@ -11,5 +11,10 @@ public enum StopReason {
     /** The session's context is full. */
     CONTEXT_FULL,
     /** The listener asked to stop. */
-    CANCELLED
+    CANCELLED;
+
+    /** @return whether the reply ran out of room (tokens or context) rather than ended: OpenAI's "length" */
+    public boolean outOfRoom() {
+        return this == MAX_TOKENS || this == CONTEXT_FULL;
+    }
 }

@@ -65,7 +65,7 @@ public final class Conversation {
             String text = template.render(messages, true);
             int[] prompt = continuation(text);
             GenerationRequest request = GenerationRequest.builder().promptTokens(prompt).maxTokens(maxTokens)
-                    .sampler(sampler).stop(template.stopStrings().toArray(String[]::new)).build();
+                    .sampler(sampler).stop(template.stopStrings()).build();
             GenerationResult result = session.generate(request, listener);
             messages.add(ChatMessage.assistant(result.text()));
             boolean textIsTokens = result.stopReason() != StopReason.STOP_STRING; // a stop string cuts the text only

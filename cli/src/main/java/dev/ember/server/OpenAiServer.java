@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -233,16 +232,13 @@ public final class OpenAiServer implements AutoCloseable {
     private void chatCompletions(Context ctx) throws Exception {
         ObjectNode body = body(ctx);
         ApiRequest request = ApiRequest.chat(body, json);
-        int[] prompt = ChatPrompt.tokenize(model, render(request, body));
-        List<String> stops = new ArrayList<>(request.stop());
-        stops.addAll(template.stopStrings());
-        generate(ctx, request, prompt, stops, true);
+        generate(ctx, request, ChatPrompt.tokenize(model, render(request, body)), template.stopStrings(), true);
     }
 
     private void completions(Context ctx) throws Exception {
         ApiRequest request = ApiRequest.completion(body(ctx));
         // as ember run tokenizes a prompt: BOS as the vocabulary asks, special-token text parsed
-        generate(ctx, request, model.tokenize(request.prompt()), request.stop(), false);
+        generate(ctx, request, model.tokenize(request.prompt()), List.of(), false);
     }
 
     private String render(ApiRequest request, ObjectNode body) {
@@ -254,8 +250,8 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    /** Runs one generation on a pooled session and answers it, whole or as a stream. */
-    private void generate(Context ctx, ApiRequest request, int[] prompt, List<String> stops, boolean chat)
+    /** Runs one generation on a pooled session, stopping at the request's and the template's stop strings. */
+    private void generate(Context ctx, ApiRequest request, int[] prompt, List<String> templateStops, boolean chat)
             throws Exception {
         int context = pool.contextLength();
         if (prompt.length >= context) {
@@ -265,7 +261,7 @@ public final class OpenAiServer implements AutoCloseable {
         int room = context - prompt.length;
         int maxTokens = request.maxTokens() == null ? room : Math.min(request.maxTokens(), room);
         GenerationRequest generation = GenerationRequest.builder().promptTokens(prompt).maxTokens(maxTokens)
-                .sampler(request.sampler()).stop(stops.toArray(String[]::new)).build();
+                .sampler(request.sampler()).stop(request.stop()).stop(templateStops).build();
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         Session session = pool.acquire();
         try {
@@ -379,10 +375,7 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private static String finishReason(StopReason stop) {
-        return switch (stop) {
-            case EOS, STOP_STRING, CANCELLED -> "stop";
-            case MAX_TOKENS, CONTEXT_FULL -> "length";
-        };
+        return stop.outOfRoom() ? "length" : "stop";
     }
 
     // ---- plumbing

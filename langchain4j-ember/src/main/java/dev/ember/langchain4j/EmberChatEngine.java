@@ -6,7 +6,6 @@ import dev.ember.GenerationResult;
 import dev.ember.Model;
 import dev.ember.Session;
 import dev.ember.SessionOptions;
-import dev.ember.StopReason;
 import dev.ember.TokenListener;
 import dev.ember.chat.ChatPrompt;
 import dev.ember.chat.ChatTemplate;
@@ -62,16 +61,13 @@ final class EmberChatEngine {
             throw new UnsupportedFeatureException("Ember's LangChain4j models do not call tools yet");
         }
         String prompt = template.render(messages(request.messages()), null, true, Map.of());
-        List<String> stops = new ArrayList<>(template.stopStrings());
-        if (p.stopSequences() != null) {
-            stops.addAll(p.stopSequences());
-        }
         GenerationRequest generation;
         try {
             int[] tokens = ChatPrompt.tokenize(model, prompt);
             generation = GenerationRequest.builder().promptTokens(tokens).sampler(sampler(p))
                     .maxTokens(p.maxOutputTokens() != null ? p.maxOutputTokens() : GenerationRequest.DEFAULT_MAX_TOKENS)
-                    .stop(stops.toArray(String[]::new)).build();
+                    .stop(template.stopStrings()).stop(p.stopSequences() == null ? List.of() : p.stopSequences())
+                    .build();
         } catch (EmberException e) {
             throw new InvalidRequestException(e.getMessage(), e);
         }
@@ -91,8 +87,7 @@ final class EmberChatEngine {
                 .aiMessage(AiMessage.from(r.text()))
                 .modelName(modelName)
                 .tokenUsage(new TokenUsage(r.promptTokens().length, r.tokens().length))
-                .finishReason(r.stopReason() == StopReason.MAX_TOKENS || r.stopReason() == StopReason.CONTEXT_FULL
-                        ? FinishReason.LENGTH : FinishReason.STOP)
+                .finishReason(r.stopReason().outOfRoom() ? FinishReason.LENGTH : FinishReason.STOP)
                 .build();
     }
 
