@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -218,10 +219,14 @@ public final class HubClient {
                 r.body().close();
                 throw new EmberException("downloading " + file + " failed: HTTP " + r.statusCode() + " from " + from);
             }
+            MessageDigest sha = sha256();
+            if (have > 0) { // the hash covers the whole file: the part kept from before first
+                update(sha, partial);
+            }
             progress.start(file, size, have);
-            try (InputStream in = r.body(); OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE,
-                    have > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE)) {
+            try (InputStream in = r.body(); OutputStream out = new DigestOutputStream(Files.newOutputStream(partial,
+                    StandardOpenOption.CREATE, have > 0 ? StandardOpenOption.APPEND
+                            : StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), sha)) {
                 byte[] buf = new byte[1 << 16];
                 long done = have;
                 for (int n; (n = in.read(buf)) > 0; ) {
@@ -236,11 +241,11 @@ public final class HubClient {
                 throw new EmberException("downloading " + file + " stopped at " + Files.size(partial) + " of " + size
                         + " bytes; run the same command again to resume");
             }
-            if (etag.matches("[0-9a-f]{64}")) { // an LFS file: its ETag is its SHA-256
-                String sha = sha256(partial);
-                if (!sha.equals(etag)) {
+            if (etag.matches("[0-9a-f]{64}")) { // an LFS file: its ETag is its SHA-256, hashed as it was written
+                String digest = HexFormat.of().formatHex(sha.digest());
+                if (!digest.equals(etag)) {
                     Files.delete(partial);
-                    throw new EmberException(file + ": SHA-256 " + sha + " differs from the hub's " + etag
+                    throw new EmberException(file + ": SHA-256 " + digest + " differs from the hub's " + etag
                             + "; the download was discarded, try again");
                 }
             }
@@ -312,18 +317,20 @@ public final class HubClient {
         return e.replace("\"", "");
     }
 
-    static String sha256(Path file) throws IOException {
+    private static MessageDigest sha256() {
         try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            try (InputStream in = Files.newInputStream(file)) {
-                byte[] buf = new byte[1 << 16];
-                for (int n; (n = in.read(buf)) > 0; ) {
-                    md.update(buf, 0, n);
-                }
-            }
-            return HexFormat.of().formatHex(md.digest());
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException(e); // every Java platform has SHA-256
+        }
+    }
+
+    private static void update(MessageDigest md, Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
         }
     }
 
