@@ -29,10 +29,6 @@ public final class ScalarKernels extends PooledKernels {
         return "scalar";
     }
 
-
-
-
-
     /** Converts x once, then dots every (listed) row with every one of the batch's vectors. */
     @Override
     protected void multiply(Tensor w, float[] x, int xOff, int batch, float[] y, int yOff, int[] ids, int count) {
@@ -53,7 +49,6 @@ public final class ScalarKernels extends PooledKernels {
         parallel(t, count, (long) count * cols * batch);
         t.clear();
     }
-
 
     @Override
     public void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n, float eps) {
@@ -87,7 +82,6 @@ public final class ScalarKernels extends PooledKernels {
                 1f / (float) Math.sqrt(headSize), 0f, out, outOff);
     }
 
-
     /** y[b*yStride + i] = dot(row ids[i] (or i), activation b): the rows of one matvec/matmul/matvecRows. */
     private static final class RowsTask implements WorkerPool.RangeTask {
         RowDot dot;
@@ -120,7 +114,4 @@ public final class ScalarKernels extends PooledKernels {
             y = null;
         }
     }
-
-
-    /** One head per item: scores, softmax, weighted sum of values. */
 }
