@@ -1,5 +1,6 @@
 package dev.ember.sparsity;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -65,8 +66,12 @@ final class SyntheticSelector implements NeuronSelector {
     static double[] probabilities(double share, double zipf, int ffn) {
         double[] p = new double[ffn];
         if (zipf == 0) {
-            java.util.Arrays.fill(p, share);
+            Arrays.fill(p, share);
             return p;
+        }
+        double[] w = new double[ffn]; // (i + 1)^-zipf, once: the bisection below sums it a hundred times
+        for (int i = 0; i < ffn; i++) {
+            w[i] = Math.pow(i + 1, -zipf);
         }
         double lo = 0;
         double hi = Math.pow(ffn, zipf); // c at which every neuron's chance is capped at 1
@@ -74,7 +79,7 @@ final class SyntheticSelector implements NeuronSelector {
             double c = (lo + hi) / 2;
             double sum = 0;
             for (int i = 0; i < ffn; i++) {
-                sum += Math.min(1, c * Math.pow(i + 1, -zipf));
+                sum += Math.min(1, c * w[i]);
             }
             if (sum < share * ffn) {
                 lo = c;
@@ -83,7 +88,7 @@ final class SyntheticSelector implements NeuronSelector {
             }
         }
         for (int i = 0; i < ffn; i++) {
-            p[i] = Math.min(1, hi * Math.pow(i + 1, -zipf));
+            p[i] = Math.min(1, hi * w[i]);
         }
         return p;
     }

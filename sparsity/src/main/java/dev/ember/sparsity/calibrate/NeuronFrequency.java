@@ -27,22 +27,28 @@ public final class NeuronFrequency {
                 }
             }
         }
-        float[] f = new float[neurons];
-        for (int i = 0; i < neurons; i++) {
-            f[i] = (float) counts[i] / tokens;
-        }
-        return f;
+        return shares(counts, tokens);
     }
 
     /** @return per neuron, the share of tokens whose activation CHESS keeps at thresholds {@code tau} */
     public static float[] ofChess(float[] tau, float[] gate, int tokens, int neurons) {
-        boolean[] active = new boolean[tokens * neurons];
+        long[] counts = new long[neurons];
         for (int t = 0, k = 0; t < tokens; t++) {
             for (int i = 0; i < neurons; i++, k++) {
-                active[k] = !ChessThresholds.skips(gate[k], tau[i]);
+                if (!ChessThresholds.skips(gate[k], tau[i])) {
+                    counts[i]++;
+                }
             }
         }
-        return of(active, tokens, neurons);
+        return shares(counts, tokens);
+    }
+
+    private static float[] shares(long[] counts, int tokens) {
+        float[] f = new float[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            f[i] = (float) counts[i] / tokens;
+        }
+        return f;
     }
 
     /** @return the share of all activations that the hottest {@code top} share of neurons carries */
