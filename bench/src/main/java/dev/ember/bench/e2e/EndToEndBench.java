@@ -11,7 +11,9 @@ import dev.ember.model.LayerWeights;
 import dev.ember.model.SparsityStats;
 import dev.ember.model.Weights;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -135,21 +137,17 @@ public final class EndToEndBench {
             for (int r = 0; r < s.repetitions(); r++) {
                 if (sparse) { // alternating with the sparse repetitions: both see the same machine
                     denseDecode[r] = s.genTokens() * 1e9 / repetition(dense, prompt, s.genTokens(), new Allocation())[1];
-                    denseFfnNanos += dense.sparsityStats().nanos(SparsityStats.Phase.FFN);
-                    denseFfnBytes += dense.sparsityStats().ffnBytes();
                 }
                 long[] nanos = repetition(session, prompt, s.genTokens(), allocation);
                 decodeNanos += nanos[1];
-                // the stats hold this repetition's decode (repetition resets them before it); an attn-only spec
-                // has a dense FFN and no stats
-                if (sparse && session.sparsityStats() != null) {
+                // the stats hold each session's last repetition's decode (repetition resets them before it)
+                denseFfnNanos += timedDense.sparsityStats().nanos(SparsityStats.Phase.FFN);
+                denseFfnBytes += timedDense.sparsityStats().ffnBytes();
+                if (sparse && session.sparsityStats() != null) { // an attn-only spec has a dense FFN and no stats
                     for (SparsityStats.Phase p : SparsityStats.Phase.values()) {
                         phaseNanos[p.ordinal()] += session.sparsityStats().nanos(p);
                     }
                     sparseFfnBytes += session.sparsityStats().ffnBytes();
-                } else if (!sparse) {
-                    denseFfnNanos += session.sparsityStats().nanos(SparsityStats.Phase.FFN);
-                    denseFfnBytes += session.sparsityStats().ffnBytes();
                 }
                 bandwidth = Math.max(bandwidth, BandwidthProbe.measure(model.threads(), BandwidthProbe.DEFAULT_BYTES, 2));
                 prefill[r] = s.promptTokens() * 1e9 / nanos[0];
@@ -186,12 +184,12 @@ public final class EndToEndBench {
     /** @return AnonHugePages of /proc/self/smaps_rollup in bytes, or -1 where the OS does not say */
     static long hugePageBytes() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/smaps_rollup"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/self/smaps_rollup"))) {
                 if (line.startsWith("AnonHugePages:")) {
                     return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
                 }
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             // not Linux, or no smaps_rollup: unknown
         }
         return -1;
