@@ -1,5 +1,6 @@
 package dev.ember.chat;
 
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -68,6 +69,7 @@ final class TemplateSource {
         StringBuilder out = new StringBuilder(e.length() + 8);
         // stack of open brackets: for '(' whether we are inside a parenthesized keyword value
         StringBuilder stack = new StringBuilder();
+        Matcher slice = REVERSED_SLICE.matcher(e);
         char quote = 0;
         for (int i = 0; i < e.length(); i++) {
             char c = e.charAt(i);
@@ -83,11 +85,9 @@ final class TemplateSource {
             if (c == '\'' || c == '"') {
                 quote = c;
                 out.append(c);
-            } else if (c == '[' && REVERSED_SLICE.matcher(e).region(i, e.length()).lookingAt()) {
-                var m = REVERSED_SLICE.matcher(e).region(i, e.length());
-                m.lookingAt();
+            } else if (c == '[' && slice.region(i, e.length()).lookingAt()) {
                 out.append("|reverse");
-                i = m.end() - 1;
+                i = slice.end() - 1;
             } else if (c == '(' || c == '[' || c == '{') {
                 stack.append(c);
                 out.append(c);
