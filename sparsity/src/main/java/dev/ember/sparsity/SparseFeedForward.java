@@ -3,7 +3,6 @@ package dev.ember.sparsity;
 import dev.ember.kernel.Activation;
 import dev.ember.kernel.Kernels;
 import dev.ember.model.FeedForward;
-import dev.ember.model.LayerWeights;
 import dev.ember.model.SparsityStats;
 import dev.ember.model.Weights;
 import dev.ember.tensor.Tensor;
@@ -19,13 +18,15 @@ import dev.ember.tensor.Tensor;
  * the last three lines as one kernel op ({@link Kernels#sparseFeedForward}: matvecRows, gatedActivation and
  * accumulateRows, or one fused pass where a provider has it).
  * Equal to the dense FFN when every neuron is chosen, up to the order of the down projection's sums (and
- * the neuron-major copy's re-quantization, {@link NeuronMajor#relativeError()}). A prefill batch runs token
+ * the neuron-major copy's re-quantization, {@link NeuronMajor#relativeError()}), in whichever order the
+ * {@link NeuronLayout} stores the neurons. A prefill batch runs token
  * by token, so perplexity sees the same sparsity as decode. Allocates nothing per token.
  */
 public final class SparseFeedForward implements FeedForward {
-    private final Weights weights;
     private final Kernels kernels;
     private final NeuronSelector selector;
+    private final Tensor[] gate;
+    private final Tensor[] up;
     private final Tensor[] down;
     private final Activation activation;
     private final int dim;
@@ -41,13 +42,14 @@ public final class SparseFeedForward implements FeedForward {
      * @param weights  the model's weights
      * @param kernels  the session's kernels
      * @param selector chooses each token's neurons
-     * @param down     per layer, the neuron-major copy of W_down ({@link NeuronMajor})
+     * @param layout   the FFN's matrices in the order the selector's ids number the neurons
      */
-    public SparseFeedForward(Weights weights, Kernels kernels, NeuronSelector selector, Tensor[] down) {
-        this.weights = weights;
+    public SparseFeedForward(Weights weights, Kernels kernels, NeuronSelector selector, NeuronLayout layout) {
         this.kernels = kernels;
         this.selector = selector;
-        this.down = down;
+        this.gate = layout.gate();
+        this.up = layout.up();
+        this.down = layout.down();
         this.activation = weights.config().activation();
         this.dim = weights.config().dim();
         this.ffn = weights.config().ffnDim();
@@ -58,25 +60,23 @@ public final class SparseFeedForward implements FeedForward {
         this.stats = new SparsityStats(weights.config().layers());
         this.chosenRowBytes = new long[weights.config().layers()];
         for (int l = 0; l < chosenRowBytes.length; l++) {
-            LayerWeights w = weights.layer(l);
-            chosenRowBytes[l] = w.ffnUp().rowBytes() + down[l].rowBytes()
-                    + (selector.needsGate() ? 0 : w.ffnGate().rowBytes()); // a dense gate is the select phase's
+            chosenRowBytes[l] = up[l].rowBytes() + down[l].rowBytes()
+                    + (selector.needsGate() ? 0 : gate[l].rowBytes()); // a dense gate is the select phase's
         }
     }
 
     @Override
     public void apply(int layer, float[] x, int batch, float[] out) {
-        LayerWeights w = weights.layer(layer);
         for (int t = 0; t < batch; t++) {
             int xOff = t * dim;
             long t0 = System.nanoTime();
             if (selector.needsGate()) {
-                kernels.matvec(w.ffnGate(), x, xOff, gateAll, 0);
+                kernels.matvec(gate[layer], x, xOff, gateAll, 0);
             }
             int count = selector.select(layer, x, xOff, selector.needsGate() ? gateAll : null, ids);
             stats.count(layer, count, ffn);
             if (stats.measuringRecall() && selector.knowsTruth()) {
-                recall(layer, w, x, xOff, count);
+                recall(layer, x, xOff, count);
             }
             long t1 = System.nanoTime();
             if (selector.needsGate()) {
@@ -84,7 +84,7 @@ public final class SparseFeedForward implements FeedForward {
                     g[k] = gateAll[ids[k]];
                 }
             }
-            kernels.sparseFeedForward(w.ffnGate(), w.ffnUp(), down[layer], activation, ids, count, x, xOff,
+            kernels.sparseFeedForward(gate[layer], up[layer], down[layer], activation, ids, count, x, xOff,
                     selector.needsGate(), g, u, out, xOff);
             long t3 = System.nanoTime();
             stats.read(count * chosenRowBytes[layer]);
@@ -94,9 +94,9 @@ public final class SparseFeedForward implements FeedForward {
     }
 
     /** Counts, against the selector's labels on the dense gate, how many truly active neurons were chosen. */
-    private void recall(int layer, LayerWeights w, float[] x, int xOff, int count) {
+    private void recall(int layer, float[] x, int xOff, int count) {
         if (!selector.needsGate()) {
-            kernels.matvec(w.ffnGate(), x, xOff, gateAll, 0);
+            kernels.matvec(gate[layer], x, xOff, gateAll, 0);
         }
         int labelled = 0;
         int recalled = 0;

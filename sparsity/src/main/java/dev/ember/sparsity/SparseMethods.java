@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The sparsity module's methods behind the runtime's {@link SparsityProvider} seam (found by
@@ -68,38 +69,35 @@ public final class SparseMethods implements SparsityProvider {
             throw new IllegalArgumentException("relu is exact only for models whose FFN activation is relu "
                     + "(ember.ffn_activation = relu); this model's is " + act.name().toLowerCase());
         }
-        Tensor[] down = neuronMajorDown(weights);
+        NeuronLayout natural = NeuronLayout.natural(weights);
         if (spec.method().equals("coreinfer")) {
             return (w, kernels, maxBatch) -> new CoreInferFeedForward(w, kernels, maxBatch, spec.alpha(), spec.beta(),
-                    spec.cap(), down);
+                    spec.cap(), natural.down());
         }
         return switch (spec.method()) {
-            case "relu" -> (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ReluSelector(), down);
+            case "relu" -> (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ReluSelector(), natural);
             case "synthetic" -> {
                 Tensor[][] ab = spec.gate() ? new Tensor[2][layers] : standIn(weights);
                 Tensor[] a = ab[0];
                 Tensor[] b = ab[1];
                 yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new SyntheticSelector(
                         spec.sparsity(), spec.zipf(), spec.gate(), ffn,
-                        spec.gate() ? null : new LowRankScorer(kernels, a, b, null), System.nanoTime()), down);
+                        spec.gate() ? null : new LowRankScorer(kernels, a, b, null), System.nanoTime()), natural);
             }
             case "chess" -> {
                 try (SparsityProfile p = open(spec, modelFile, "chess")) {
+                    NeuronLayout layout = layout(p, weights, natural);
                     float[][] tau = new float[layers][];
                     for (int l = 0; l < layers; l++) {
-                        tau[l] = p.floats(ProfileTensors.chessTau(l));
-                        if (tau[l].length != ffn) {
-                            throw new IllegalArgumentException("profile " + spec.profile() + ": "
-                                    + ProfileTensors.chessTau(l) + " has " + tau[l].length
-                                    + " values, the model's FFN has " + ffn);
-                        }
+                        tau[l] = inOrder(p.floats(ProfileTensors.chessTau(l)), layout, l, p, ProfileTensors.chessTau(l));
                     }
                     yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ChessSelector(tau, act),
-                            down);
+                            layout);
                 }
             }
             case "predictor" -> {
                 try (SparsityProfile p = open(spec, modelFile, "predictor")) {
+                    NeuronLayout layout = layout(p, weights, natural);
                     Tensor[] a = new Tensor[layers];
                     Tensor[] b = new Tensor[layers];
                     float[][] bias = new float[layers][];
@@ -108,11 +106,13 @@ public final class SparseMethods implements SparsityProvider {
                     float[][] labelTau = reluLabels ? null : new float[layers][];
                     for (int l = 0; l < layers; l++) {
                         if (!reluLabels && p.has(ProfileTensors.predictorLabelTau(l))) {
-                            labelTau[l] = p.floats(ProfileTensors.predictorLabelTau(l));
+                            labelTau[l] = inOrder(p.floats(ProfileTensors.predictorLabelTau(l)), layout, l, p,
+                                    ProfileTensors.predictorLabelTau(l));
                         } else if (!reluLabels) {
                             labelTau[l] = new float[ffn]; // an older profile: recall against act != 0
                         }
-                        // A: dim x rank, B: rank x ffn, row-major; served as calibration tuned them
+                        // A: dim x rank, B: rank x ffn, row-major; served as calibration tuned them, in neuron
+                        // order (B's Q8_0 blocks run along the neurons): the selector reads scores by position
                         Tensor[] ab = ServedPredictor.tensors("blk." + l, p.floats(ProfileTensors.predictorA(l)),
                                 p.floats(ProfileTensors.predictorB(l)), dim, ffn);
                         a[l] = ab[0];
@@ -121,12 +121,60 @@ public final class SparseMethods implements SparsityProvider {
                         threshold[l] = p.floats(ProfileTensors.predictorThreshold(l))[0];
                     }
                     yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels,
-                            new PredictorSelector(new LowRankScorer(kernels, a, b, bias), threshold, labelTau, act),
-                            down);
+                            new PredictorSelector(new LowRankScorer(kernels, a, b, bias), threshold, labelTau, act,
+                                    layout.order()),
+                            layout);
                 }
             }
             default -> throw new IllegalArgumentException("unknown sparsity method '" + spec.method() + "'");
         };
+    }
+
+    /** Frequency-ordered layouts, per model and profile file (its path, size and time): made once, shared. */
+    private static final Map<Weights, Map<String, NeuronLayout>> ORDERED =
+            Collections.synchronizedMap(new WeakHashMap<>());
+
+    /**
+     * @return the profile's frequency-ordered layout when it stores one ({@code blk.N.order} for every layer),
+     *         else the natural layout
+     */
+    private static NeuronLayout layout(SparsityProfile p, Weights weights, NeuronLayout natural) {
+        int layers = weights.config().layers();
+        for (int l = 0; l < layers; l++) {
+            if (!p.has(ProfileTensors.order(l))) {
+                return natural; // profiles from before the frequency order
+            }
+        }
+        String key;
+        try {
+            key = p.path().toAbsolutePath() + "|" + Files.size(p.path()) + "|" + Files.getLastModifiedTime(p.path());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Map<String, NeuronLayout> perModel = ORDERED.computeIfAbsent(weights, w -> new ConcurrentHashMap<>());
+        NeuronLayout made = perModel.get(key);
+        if (made == null) {
+            int ffn = weights.config().ffnDim();
+            int[][] order = new int[layers][];
+            for (int l = 0; l < layers; l++) {
+                order[l] = NeuronLayout.checkOrder(p.ints(ProfileTensors.order(l)), ffn, "profile " + p.path() + ": "
+                        + ProfileTensors.order(l));
+            }
+            made = natural.reordered(order);
+            NeuronLayout raced = perModel.putIfAbsent(key, made);
+            made = raced != null ? raced : made;
+        }
+        return made;
+    }
+
+    /** @return a profile's per-neuron values, checked for length, in the layout's order */
+    private static float[] inOrder(float[] values, NeuronLayout layout, int layer, SparsityProfile p, String name) {
+        int ffn = (int) layout.gate()[layer].rows();
+        if (values.length != ffn) {
+            throw new IllegalArgumentException("profile " + p.path() + ": " + name + " has " + values.length
+                    + " values, the model's FFN has " + ffn);
+        }
+        return layout.order() == null ? values : NeuronLayout.permute(values, layout.order()[layer]);
     }
 
     /** The stand-in predictors' random matrices, per model: a pure function of its shape, made once. */

@@ -208,6 +208,7 @@ public final class Calibrator {
             frequency[l] = NeuronFrequency.ofChess(tau, rec.gate()[l], rec.tokens(), rec.ffn());
             b.floats(ProfileTensors.chessTau(l), tau, rec.ffn());
             b.floats(ProfileTensors.frequency(l), frequency[l], rec.ffn());
+            b.ints(ProfileTensors.order(l), NeuronFrequency.order(frequency[l]), rec.ffn());
         }
         b.write(out);
         return achieved;
@@ -329,6 +330,7 @@ public final class Calibrator {
             b.floats(ProfileTensors.predictorBias(layer), p.bias(), ffn);
             b.floats(ProfileTensors.predictorThreshold(layer), new float[] {threshold}, 1);
             b.floats(ProfileTensors.frequency(layer), ps.frequency()[layer], ffn);
+            b.ints(ProfileTensors.order(layer), NeuronFrequency.order(ps.frequency()[layer]), ffn);
             if (!ps.relu()) { // the labels' rule, so a run can measure its recall against them
                 b.floats(ProfileTensors.predictorLabelTau(layer), ps.labelTau()[layer], ffn);
             }

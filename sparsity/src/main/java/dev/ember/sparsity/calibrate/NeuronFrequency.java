@@ -3,7 +3,9 @@ package dev.ember.sparsity.calibrate;
 import dev.ember.sparsity.chess.ChessThresholds;
 
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Locale;
+import java.util.stream.IntStream;
 
 /**
  * How often each neuron runs on the calibration tokens, by the method's own rule, and how concentrated that is:
@@ -49,6 +51,16 @@ public final class NeuronFrequency {
             f[i] = (float) counts[i] / tokens;
         }
         return f;
+    }
+
+    /**
+     * @return the neurons hottest first (ties in neuron order): the frequency-ordered layout's
+     *         {@code order[position] = neuron}, stored in profiles as {@code blk.N.order}
+     */
+    public static int[] order(float[] frequency) {
+        return IntStream.range(0, frequency.length).boxed()
+                .sorted(Comparator.comparingDouble((Integer i) -> -frequency[i]).thenComparingInt(i -> i))
+                .mapToInt(Integer::intValue).toArray();
     }
 
     /** @return the share of all activations that the hottest {@code top} share of neurons carries */

@@ -14,12 +14,22 @@ public final class PredictorSelector implements NeuronSelector {
     private final float[] threshold;
     private final float[][] labelTau; // the CHESS thresholds its labels came from; null: act > 0 (ReLU models)
     private final Activation activation;
+    private final int[][] order;      // per layer, the neuron at each position of the layout; null: natural
 
-    public PredictorSelector(LowRankScorer scorer, float[] threshold, float[][] labelTau, Activation activation) {
+    /**
+     * @param scorer     scores every neuron, in neuron order
+     * @param threshold  per layer, the score a neuron must reach
+     * @param labelTau   per layer, the CHESS thresholds of the labels, by position; null for act > 0
+     * @param activation the FFN's activation
+     * @param order      per layer, the neuron at each position of the layout (ids are positions); null: natural
+     */
+    public PredictorSelector(LowRankScorer scorer, float[] threshold, float[][] labelTau, Activation activation,
+                             int[][] order) {
         this.scorer = scorer;
         this.threshold = threshold;
         this.labelTau = labelTau;
         this.activation = activation;
+        this.order = order;
     }
 
     @Override
@@ -43,9 +53,18 @@ public final class PredictorSelector implements NeuronSelector {
         float[] s = scorer.score(layer, x, xOff);
         float t = threshold[layer];
         int count = 0;
-        for (int i = 0; i < s.length; i++) {
-            if (s[i] >= t) {
-                ids[count++] = i;
+        if (order == null) {
+            for (int i = 0; i < s.length; i++) {
+                if (s[i] >= t) {
+                    ids[count++] = i;
+                }
+            }
+        } else {
+            int[] o = order[layer];
+            for (int j = 0; j < o.length; j++) { // positions ascending: reads in address order
+                if (s[o[j]] >= t) {
+                    ids[count++] = j;
+                }
             }
         }
         return count;

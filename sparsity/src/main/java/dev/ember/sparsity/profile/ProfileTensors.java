@@ -18,6 +18,14 @@ public final class ProfileTensors {
         return block(layer, "freq");
     }
 
+    /**
+     * @return the neuron stored at each position of the layer's frequency-ordered layout, hottest first (ffn,
+     *         I32): a permutation of the FFN's neurons, by descending {@link #frequency}
+     */
+    public static String order(int layer) {
+        return block(layer, "order");
+    }
+
     /** @return the predictor's A, row-major dim x rank */
     public static String predictorA(int layer) {
         return block(layer, "pred_a");

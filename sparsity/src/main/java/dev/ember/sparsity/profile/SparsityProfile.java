@@ -34,7 +34,8 @@ import java.util.Objects;
  *   <li>{@value #LAYERS_KEY} (UINT32): the model's layer count;</li>
  *   <li>{@value #PARAM_PREFIX}{@code <name>} (STRING): free-form parameters (target sparsity, alpha, ...).</li>
  * </ul>
- * Tensors are F32, named {@code blk.<layer>.<what>} for per-layer data, e.g. {@code blk.3.chess_tau}.
+ * Tensors are F32 (I32 for orders, {@link #ints}), named {@code blk.<layer>.<what>} for per-layer data, e.g.
+ * {@code blk.3.chess_tau}.
  *
  * <pre>
  * SparsityProfile.builder("chess", ModelHash.of(model), layers)
@@ -61,6 +62,7 @@ public final class SparsityProfile implements AutoCloseable {
 
     private static final ValueLayout.OfFloat LE_FLOAT =
             ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Path path;
     private final GgufFile gguf;
@@ -97,9 +99,10 @@ public final class SparsityProfile implements AutoCloseable {
         private final String modelHash;
         private final int layers;
         private final Map<String, String> params = new LinkedHashMap<>();
-        private final List<PendingFloats> tensors = new ArrayList<>();
+        private final List<Pending> tensors = new ArrayList<>();
 
-        private record PendingFloats(String name, float[] values, Shape shape) {
+        /** A tensor to write: floats as F32, or ints as I32. */
+        private record Pending(String name, float[] floats, int[] ints, Shape shape) {
         }
 
         private Builder(String method, String modelHash, int layers) {
@@ -139,19 +142,29 @@ public final class SparsityProfile implements AutoCloseable {
          * @throws IllegalArgumentException for a bad or duplicate name or a shape that does not match
          */
         public Builder floats(String tensorName, float[] values, long... shape) {
+            tensors.add(new Pending(tensorName, values.clone(), null, checked(tensorName, values.length, shape)));
+            return this;
+        }
+
+        /** As {@link #floats}, for integers (stored as I32: neuron orders). */
+        public Builder ints(String tensorName, int[] values, long... shape) {
+            tensors.add(new Pending(tensorName, null, values.clone(), checked(tensorName, values.length, shape)));
+            return this;
+        }
+
+        private Shape checked(String tensorName, int length, long... shape) {
             Objects.requireNonNull(tensorName, "tensorName");
             Shape s = new Shape(shape); // validates 1..4 positive dims
-            if (s.elementCount() != values.length) {
+            if (s.elementCount() != length) {
                 throw new IllegalArgumentException("tensor '" + tensorName + "': shape " + s + " holds "
-                        + s.elementCount() + " values, " + values.length + " given");
+                        + s.elementCount() + " values, " + length + " given");
             }
-            for (PendingFloats t : tensors) {
+            for (Pending t : tensors) {
                 if (t.name.equals(tensorName)) {
                     throw new IllegalArgumentException("tensor '" + tensorName + "' added twice");
                 }
             }
-            tensors.add(new PendingFloats(tensorName, values.clone(), s));
-            return this;
+            return s;
         }
 
         /**
@@ -166,12 +179,19 @@ public final class SparsityProfile implements AutoCloseable {
                     .putString(MODEL_HASH_KEY, modelHash)
                     .putUint32(LAYERS_KEY, layers);
             params.forEach((name, value) -> w.putString(PARAM_PREFIX + name, value));
-            for (PendingFloats t : tensors) {
-                float[] v = t.values;
-                w.addTensor(t.name, GgmlType.F32, t.shape, dst -> {
+            for (Pending t : tensors) {
+                float[] f = t.floats;
+                int[] n = t.ints;
+                w.addTensor(t.name, f != null ? GgmlType.F32 : GgmlType.I32, t.shape, dst -> {
                     // GGUF is little-endian whatever the platform
-                    for (int i = 0; i < v.length; i++) {
-                        dst.setAtIndex(LE_FLOAT, i, v[i]);
+                    if (f != null) {
+                        for (int i = 0; i < f.length; i++) {
+                            dst.setAtIndex(LE_FLOAT, i, f[i]);
+                        }
+                    } else {
+                        for (int i = 0; i < n.length; i++) {
+                            dst.setAtIndex(LE_INT, i, n[i]);
+                        }
                     }
                 });
             }
@@ -301,6 +321,29 @@ public final class SparsityProfile implements AutoCloseable {
         float[] out = new float[(int) n];
         for (int i = 0; i < out.length; i++) {
             out[i] = data.getAtIndex(LE_FLOAT, i);
+        }
+        return out;
+    }
+
+    /**
+     * @return a copy of an I32 tensor's values, ne0 fastest
+     * @throws EmberException naming the tensor when it is absent, not I32, or too large for an array
+     */
+    public int[] ints(String tensorName) {
+        Tensor t = requireTensor(tensorName);
+        if (t.type() != GgmlType.I32) {
+            throw new EmberException("sparsity profile " + path + ": tensor '" + tensorName + "' is " + t.type()
+                    + ", expected I32");
+        }
+        long n = t.shape().elementCount();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new EmberException("sparsity profile " + path + ": tensor '" + tensorName + "' has " + n
+                    + " values, too many for one array");
+        }
+        MemorySegment data = t.data();
+        int[] out = new int[(int) n];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = data.getAtIndex(LE_INT, i);
         }
         return out;
     }

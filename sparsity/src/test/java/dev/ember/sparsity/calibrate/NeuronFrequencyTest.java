@@ -27,6 +27,11 @@ class NeuronFrequencyTest {
     }
 
     @Test
+    void orderIsHottestFirstWithTiesInNeuronOrder() {
+        assertArrayEquals(new int[] {4, 1, 2, 0, 3}, NeuronFrequency.order(new float[] {0.1f, 0.5f, 0.5f, 0f, 0.9f}));
+    }
+
+    @Test
     void carriedIsTheHottestNeuronsShareOfAllActivations() {
         float[] f = {0.1f, 0.9f, 0.5f, 0.3f, 0.2f, 0f, 0f, 0f, 0f, 0f}; // total 2.0
         assertEquals(0.45, NeuronFrequency.carried(f, 0.1), 1e-6, "the hottest one: 0.9 of 2.0");
