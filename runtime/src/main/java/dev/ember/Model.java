@@ -7,6 +7,7 @@ import dev.ember.kernel.KernelSelection;
 import dev.ember.kernel.WorkerPool;
 import dev.ember.model.Config;
 import dev.ember.model.FeedForward;
+import dev.ember.model.Projections;
 import dev.ember.model.Transformer;
 import dev.ember.tokenizer.Tokenizer;
 import dev.ember.tokenizer.Tokenizers;
@@ -103,9 +104,19 @@ public final class Model implements AutoCloseable {
      * the hook for tools that need to see or change the FFN, such as calibration recording activations.
      */
     public Session newSession(SessionOptions options, FeedForward.Factory feedForward) {
+        return newSession(options, feedForward, null);
+    }
+
+    /**
+     * As {@link #newSession(SessionOptions, FeedForward.Factory)}, and the attention's projections are
+     * {@code projections} (null: the ones {@code options.sparsity()} names): the hook for calibrating
+     * attention-side sparsity on the projections' inputs.
+     */
+    public Session newSession(SessionOptions options, FeedForward.Factory feedForward,
+                              Projections.Factory projections) {
         int ctx = options.contextLength() > 0 ? options.contextLength()
                 : Math.min(transformer.config().contextLength(), SessionOptions.DEFAULT_MAX_CONTEXT);
-        return new Session(this, options, ctx, feedForward);
+        return new Session(this, options, ctx, feedForward, projections);
     }
 
     /** @return the file this model was loaded from */

@@ -35,13 +35,17 @@ public final class Perplexity {
      * @param seconds       time spent
      * @param sparsity      the session's sparsity spec ("none" = dense)
      * @param layerSparsity with a sparsity spec, per layer the share of FFN neurons skipped over every token the
-     *                      sparse FFN ran (CoreInfer: the scored ones; its prompts run dense); empty when dense
+     *                      sparse FFN ran (CoreInfer: the scored ones; its prompts run dense); empty when the
+     *                      FFN is dense
      * @param layerRecall   with a predictor, per layer the share of the neurons its labels call active that it
      *                      chose (measured on the dense gate); NaN per layer for methods without labels; empty
      *                      when dense
+     * @param attentionSparsity with {@code attn:}, the share of attention projection weight bytes skipped; NaN when
+     *                      the attention ran dense
      */
     public record Result(double perplexity, double standardError, int chunks, int tokensScored, int textTokens,
-                         double seconds, String sparsity, double[] layerSparsity, double[] layerRecall) {
+                         double seconds, String sparsity, double[] layerSparsity, double[] layerRecall,
+                         double attentionSparsity) {
     }
 
     /** Floats of logits one batch may hold: 64 MB. */
@@ -154,7 +158,7 @@ public final class Perplexity {
         double stderr = variance > 0 && count > 1 ? Math.sqrt(variance / (count - 1)) * ppl : 0;
         double[] layerSparsity = new double[0];
         double[] layerRecall = new double[0];
-        if (sparse) {
+        if (sparse && session.sparsityStats().countsFfn()) {
             int layers = session.sparsityStats().layers();
             layerSparsity = new double[layers];
             layerRecall = new double[layers];
@@ -164,7 +168,8 @@ public final class Perplexity {
             }
         }
         return new Result(ppl, stderr, chunks, count, tokens.length, (System.nanoTime() - t0) / 1e9,
-                session.options().sparsity(), layerSparsity, layerRecall);
+                session.options().sparsity(), layerSparsity, layerRecall,
+                sparse ? session.sparsityStats().attentionSparsity() : Double.NaN);
     }
 
     /** @return log p(token) under the softmax of {@code logits[off .. off+n)}, summed in double */

@@ -3,6 +3,7 @@ package dev.ember;
 import dev.ember.generate.Generator;
 import dev.ember.generate.Stopwatch;
 import dev.ember.model.FeedForward;
+import dev.ember.model.Projections;
 import dev.ember.model.SparsityStats;
 import dev.ember.model.SessionState;
 
@@ -32,17 +33,28 @@ public final class Session {
     private final SessionState state;
     private final Generator generator;
     private final AtomicBoolean busy = new AtomicBoolean();
+    private final SparsityStats stats;
 
-    /** @param feedForward the session's FFN, or null for the one {@code options.sparsity()} names */
-    Session(Model model, SessionOptions options, int contextLength, FeedForward.Factory feedForward) {
+    /**
+     * @param feedForward the session's FFN, or null for the one {@code options.sparsity()} names
+     * @param projections the attention's projections, or null for the ones {@code options.sparsity()} names
+     */
+    Session(Model model, SessionOptions options, int contextLength, FeedForward.Factory feedForward,
+            Projections.Factory projections) {
         this.model = model;
         this.options = options;
         Sparsity.Strategies sparse = Sparsity.strategies(options.sparsity(), model.transformer().weights(),
                 model.path());
         this.state = model.transformer().newState(model.selection().provider().create(model.pool()), contextLength,
                 Math.min(options.maxBatch(), contextLength), feedForward != null ? feedForward : sparse.ffn(),
-                sparse.projections());
+                projections != null ? projections : sparse.projections());
         this.generator = new Generator(model.transformer(), state, model.tokenText(), model.endOfGeneration());
+        SparsityStats ffnStats = state.feedForward().stats();
+        SparsityStats attentionStats = state.projections().stats();
+        if (ffnStats != null && attentionStats != null) {
+            ffnStats.attention(attentionStats); // one view of both
+        }
+        this.stats = ffnStats != null ? ffnStats : attentionStats;
     }
 
     /**
@@ -81,11 +93,12 @@ public final class Session {
     }
 
     /**
-     * @return what the session's sparse feed-forward skipped, per layer, since its last reset (counts go on
-     *         across generate and evaluate calls), or null when the session is dense
+     * @return what the session's sparse feed-forward skipped, per layer, and its attention projections
+     *         ({@link SparsityStats#attentionSparsity()}), since its last reset (counts go on across generate and
+     *         evaluate calls), or null when the session is dense
      */
     public SparsityStats sparsityStats() {
-        return state.feedForward().stats();
+        return stats;
     }
 
     /** Generates without streaming. */

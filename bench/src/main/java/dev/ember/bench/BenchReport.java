@@ -39,6 +39,9 @@ record BenchReport(String model, EndToEndBench.Result r) {
             m.put("decode_ms_per_token", where);
             m.put("sparse_ffn_bytes_per_token", r.sparseFfnBytesPerToken());
             m.put("sparse_ffn_gb_per_second", r.sparseFfnGbPerSecond());
+            if (!Double.isNaN(r.attentionSparsity())) {
+                m.put("attention_sparsity_achieved", r.attentionSparsity());
+            }
         }
         m.put("dense_ffn_gb_per_second", r.denseFfnGbPerSecond());
         m.put("huge_page_bytes", r.hugePageBytes());
@@ -67,7 +70,9 @@ record BenchReport(String model, EndToEndBench.Result r) {
                         + "the FFN at %.2f GB/s (%.2fx)",
                 r.decodeTokensPerSecond(), r.denseDecodeTokensPerSecond(), r.speedup(), 100 * r.sparsityAchieved(),
                 phase(0), phase(1), phase(2), r.sparseFfnBytesPerToken() / 1e6, r.sparseFfnGbPerSecond(),
-                r.denseFfnGbPerSecond(), r.sparseFfnGbPerSecond() / r.denseFfnGbPerSecond());
+                r.denseFfnGbPerSecond(), r.sparseFfnGbPerSecond() / r.denseFfnGbPerSecond())
+                + (Double.isNaN(r.attentionSparsity()) ? "" : String.format(Locale.ROOT,
+                "%nattention projections: %.1f %% of their weight bytes skipped", 100 * r.attentionSparsity()));
         return String.format(Locale.ROOT, """
                 model %s (%s), kernels %s, %d threads, sparsity %s; load average before: %.2f
                 prefill %.1f tok/s, decode %.2f tok/s

@@ -22,11 +22,13 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code ember calibrate}: records a model's FFN activations on a text and writes a sparsity profile
- * (CHESS thresholds or low-rank predictors) for {@code --sparsity chess:PROFILE} / {@code predictor:PROFILE}.
+ * {@code ember calibrate}: records a model's activations on a text and writes a sparsity profile (CHESS
+ * thresholds, low-rank predictors, or TEAL's attention input thresholds) for {@code --sparsity chess:PROFILE} /
+ * {@code predictor:PROFILE} / {@code attn:PROFILE}.
  */
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
-        description = "Writes a sparsity profile (CHESS thresholds or low-rank predictors) from a calibration text.")
+        description = "Writes a sparsity profile (CHESS thresholds, low-rank predictors or TEAL attention thresholds) "
+                + "from a calibration text.")
 final class CalibrateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -37,18 +39,25 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = {"-f", "--text-file"}, required = true, description = "the calibration text (UTF-8)")
     Path textFile;
 
-    @Option(names = "--method", defaultValue = "chess", description = "chess or predictor (default: ${DEFAULT-VALUE})")
+    @Option(names = "--method", defaultValue = "chess",
+            description = "chess, predictor or teal (attention inputs) (default: ${DEFAULT-VALUE})")
     String method;
 
     @Option(names = "--target-sparsity", paramLabel = "S",
             description = "share of FFN channels to skip, in (0, 1); for predictor, the CHESS labels' sparsity "
-                    + "(non-ReLU models; default 0.5)")
+                    + "(non-ReLU models; default 0.5); for teal, the share of attention projection weight bytes "
+                    + "skipped, allocated greedily over the layers")
     Double targetSparsity;
 
     @Option(names = "--ppl-budget", paramLabel = "P",
-            description = "pick what the perplexity on the text allows, at most P percent over dense: chess, the "
-                    + "largest sparsity (0.10..0.95 by 0.05); predictor, the lowest recall target (0.999..0.5)")
+            description = "pick what the perplexity on the text allows, at most P percent over dense: chess and teal, "
+                    + "the largest sparsity (0.10..0.95 by 0.05); predictor, the lowest recall target (0.999..0.5)")
     Double pplBudget;
+
+    @Option(names = "--compose", paramLabel = "SPEC",
+            description = "teal: the FFN method the budget is measured with (e.g. chess:P), so it covers the "
+                    + "combination SPEC+attn:PROFILE")
+    String compose;
 
     @Option(names = "--rank", paramLabel = "R", defaultValue = "128", description = "predictor rank (default: ${DEFAULT-VALUE})")
     int rank;
@@ -82,7 +91,7 @@ final class CalibrateCommand implements Callable<Integer> {
         CommandLine cmd = spec.commandLine();
         Calibrator.Options options = EngineOptions.checked(cmd, () -> new Calibrator.Options(method,
                 targetSparsity == null ? Double.NaN : targetSparsity, pplBudget == null ? Double.NaN : pplBudget,
-                rank, epochs, maxTokens, ctx));
+                rank, epochs, maxTokens, ctx, compose));
         LoadOptions loadOptions = EngineOptions.checked(cmd, () -> {
             LoadOptions o = LoadOptions.builder().threads(threads).kernels(kernels).build();
             KernelSelection.select(o.kernels());
@@ -107,7 +116,9 @@ final class CalibrateCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "wrote %s profile %s: target sparsity %.2f (%d calibration tokens)%n", s.method(),
                     output, s.sparsity(), s.tokens());
         }
-        out.printf("use it with: ember run --sparsity %s:%s ...%n", s.method(), output);
+        String use = s.method().equals("teal") ? (compose == null ? "" : compose + "+") + "attn:" + output
+                : s.method() + ":" + output;
+        out.printf("use it with: ember run --sparsity %s ...%n", use);
         return 0;
     }
 

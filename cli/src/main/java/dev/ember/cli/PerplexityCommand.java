@@ -84,8 +84,13 @@ final class PerplexityCommand implements Callable<Integer> {
                 if (sparse) {
                     root.put("dense_ppl", dense.perplexity());
                     root.put("ppl_increase_percent", 100 * (r.perplexity() / dense.perplexity() - 1));
-                    root.put("sparsity_achieved", java.util.Arrays.stream(r.layerSparsity()).average().orElse(0));
-                    root.put("layer_sparsity", r.layerSparsity());
+                    if (r.layerSparsity().length > 0) {
+                        root.put("sparsity_achieved", java.util.Arrays.stream(r.layerSparsity()).average().orElse(0));
+                        root.put("layer_sparsity", r.layerSparsity());
+                    }
+                    if (!Double.isNaN(r.attentionSparsity())) {
+                        root.put("attention_sparsity_achieved", r.attentionSparsity());
+                    }
                     if (java.util.Arrays.stream(r.layerRecall()).noneMatch(Double::isNaN)) {
                         root.put("layer_recall", r.layerRecall());
                     }
@@ -100,9 +105,11 @@ final class PerplexityCommand implements Callable<Integer> {
                     for (double v : r.layerSparsity()) {
                         layers.append(String.format(Locale.ROOT, " %.3f", v));
                     }
-                    out.printf(Locale.ROOT, "sparsity %s: PPL %+.2f %% vs dense %.4f; FFN neurons skipped per layer:%s%n",
+                    out.printf(Locale.ROOT, "sparsity %s: PPL %+.2f %% vs dense %.4f%s%s%n",
                             engine.sparsity.strip(), 100 * (r.perplexity() / dense.perplexity() - 1), dense.perplexity(),
-                            layers);
+                            layers.isEmpty() ? "" : "; FFN neurons skipped per layer:" + layers,
+                            Double.isNaN(r.attentionSparsity()) ? "" : String.format(Locale.ROOT,
+                                    "; attention projection weight bytes skipped %.3f", r.attentionSparsity()));
                     if (java.util.Arrays.stream(r.layerRecall()).noneMatch(Double::isNaN)) {
                         StringBuilder recall = new StringBuilder();
                         for (double v : r.layerRecall()) {

@@ -69,13 +69,16 @@ final class RunCommand implements Callable<Integer> {
                 r = session.generate(request);
                 Map<String, Object> root = toJson(r);
                 SparsityStats stats = session.sparsityStats();
-                if (stats != null) { // beyond DESIGN.md's fields: what the sparse FFN skipped, prompt and reply
+                if (stats != null && stats.countsFfn()) { // beyond DESIGN.md's fields: what the sparse FFN skipped
                     double[] layers = new double[stats.layers()];
                     for (int l = 0; l < layers.length; l++) {
                         layers[l] = stats.sparsity(l);
                     }
                     root.put("sparsity_achieved", stats.sparsity());
                     root.put("layer_sparsity", layers);
+                }
+                if (stats != null && !Double.isNaN(stats.attentionSparsity())) {
+                    root.put("attention_sparsity_achieved", stats.attentionSparsity());
                 }
                 out.println(Json.write(root));
             } else {
@@ -88,8 +91,10 @@ final class RunCommand implements Callable<Integer> {
                 });
                 out.println();
                 SparsityStats stats = session.sparsityStats();
-                cmd.getErr().println("ember: " + summary(r) + (stats == null ? "" : String.format(Locale.ROOT,
-                        "; %.1f %% of FFN neurons skipped", 100 * stats.sparsity())));
+                cmd.getErr().println("ember: " + summary(r) + (stats == null || !stats.countsFfn() ? ""
+                        : String.format(Locale.ROOT, "; %.1f %% of FFN neurons skipped", 100 * stats.sparsity()))
+                        + (stats == null || Double.isNaN(stats.attentionSparsity()) ? "" : String.format(Locale.ROOT,
+                        "; %.1f %% of attention projection weight bytes skipped", 100 * stats.attentionSparsity())));
             }
         }
         return 0;

@@ -57,6 +57,33 @@ class SparsityCommandsTest {
     }
 
     @Test
+    void tealCalibrationThenAttentionSparsityInPerplexityAndRun() throws IOException {
+        String model = SharedData.require("models/stories260K-f32.gguf").toString();
+        String text = SharedData.require("reference/ppl-text.txt").toString();
+        Path profile = dir.resolve("st.teal.gguf");
+        CliTest.Run cal = run("calibrate", "--model", model, "--text-file", text, "--method", "teal",
+                "--target-sparsity", "0.3", "--max-tokens", "512", "--no-progress", "-o", profile.toString());
+        assertEquals(0, cal.status(), cal.err());
+        assertTrue(cal.out().contains("use it with: ember run --sparsity attn:" + profile), cal.out());
+
+        CliTest.Run ppl = run("perplexity", "--model", model, "--text-file", text, "--ctx", "128", "--sparsity",
+                "attn:" + profile, "--json");
+        assertEquals(0, ppl.status(), ppl.err());
+        JsonNode json = new ObjectMapper().readTree(ppl.out());
+        assertEquals(0.3, json.get("attention_sparsity_achieved").asDouble(), 0.1, json.toString());
+        assertTrue(json.get("layer_sparsity") == null, "the FFN ran dense: " + json);
+
+        CliTest.Run gen = run("run", "--model", model, "--prompt", "Once upon a time", "-n", "8", "--temperature",
+                "0", "--sparsity", "attn:" + profile);
+        assertEquals(0, gen.status(), gen.err());
+        assertTrue(gen.err().matches("(?s).*; \\d+\\.\\d % of attention projection weight bytes skipped.*"), gen.err());
+        CliTest.Run wrong = run("calibrate", "--model", model, "--text-file", text, "--method", "chess",
+                "--target-sparsity", "0.3", "--compose", "chess:x", "-o", dir.resolve("z.gguf").toString());
+        assertEquals(2, wrong.status());
+        assertTrue(wrong.err().contains("for --method teal"), wrong.err());
+    }
+
+    @Test
     void badCalibrationOptionsAreOneLine() {
         String model = SharedData.require("models/stories260K-f32.gguf").toString();
         String text = SharedData.require("reference/ppl-text.txt").toString();

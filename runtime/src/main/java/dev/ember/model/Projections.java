@@ -14,6 +14,11 @@ public interface Projections {
     /** {@code out = W_o att} for {@code n} tokens: att (n, qDim), out (n, dim). */
     void output(int layer, float[] att, int n, float[] out);
 
+    /** @return what input sparsity skipped ({@link SparsityStats#attentionSparsity()}), or null when dense */
+    default SparsityStats stats() {
+        return null;
+    }
+
     /** Makes a session's projections. */
     @FunctionalInterface
     interface Factory {

@@ -78,6 +78,11 @@ public final class SessionState {
         return kernels;
     }
 
+    /** @return this session's attention projections */
+    public Projections projections() {
+        return projections;
+    }
+
     /** @return this session's feed-forward strategy */
     public FeedForward feedForward() {
         return ffn;

@@ -21,6 +21,9 @@ public final class SparsityStats {
     private final long[] labelled;
     private final long[] recalled;
     private boolean measuringRecall;
+    private long attentionRead;   // attention projection weight bytes read, of
+    private long attentionDense;  // those a dense pass would have read
+    private SparsityStats attention; // the session's attention-side counts, when another object keeps them
 
     /** @param layers the model's layers */
     public SparsityStats(int layers) {
@@ -61,7 +64,6 @@ public final class SparsityStats {
         this.total[layer] += neurons;
     }
 
-    /** Adds wall time to a phase. */
     /** Adds weight bytes the FFN phase read (the chosen neurons' rows), for its read rate. */
     public void read(long bytes) {
         ffnBytes += bytes;
@@ -72,6 +74,7 @@ public final class SparsityStats {
         return ffnBytes;
     }
 
+    /** Adds wall time to a phase. */
     public void time(Phase phase, long nanos) {
         this.nanos[phase.ordinal()] += nanos;
     }
@@ -102,8 +105,45 @@ public final class SparsityStats {
         return t == 0 ? 0 : 1.0 - (double) a / t;
     }
 
+    /**
+     * Counts one token's attention projections (input sparsity): {@code read} of the {@code dense} weight bytes
+     * a dense pass reads.
+     */
+    public void readAttention(long read, long dense) {
+        attentionRead += read;
+        attentionDense += dense;
+    }
+
+    /** @return the share of attention projection weight bytes skipped, NaN when the attention ran dense */
+    public double attentionSparsity() {
+        if (attention != null) {
+            return attention.attentionSparsity();
+        }
+        return attentionDense == 0 ? Double.NaN : 1.0 - (double) attentionRead / attentionDense;
+    }
+
+    /** @return whether the FFN counted any token (false for a session whose only sparsity is attention's) */
+    public boolean countsFfn() {
+        for (long t : total) {
+            if (t > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Reports the attention-side counts {@code other} keeps as this object's (a session's one view of both). */
+    public void attention(SparsityStats other) {
+        this.attention = other;
+    }
+
     /** Forgets the counts. */
     public void reset() {
+        if (attention != null) {
+            attention.reset();
+        }
+        attentionRead = 0;
+        attentionDense = 0;
         java.util.Arrays.fill(active, 0);
         java.util.Arrays.fill(total, 0);
         java.util.Arrays.fill(nanos, 0);

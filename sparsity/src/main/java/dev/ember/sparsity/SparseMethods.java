@@ -39,23 +39,48 @@ public final class SparseMethods implements SparsityProvider {
         return Set.of("relu", "chess", "predictor", "coreinfer", "synthetic", "attn");
     }
 
-    /** {@code attn:S}: TEAL input sparsity on the attention projections, a share S of each token's inputs skipped. */
+    /**
+     * {@code attn:S}: TEAL input sparsity on the attention projections, a share S of each token's inputs skipped;
+     * {@code attn:PROFILE}: the per-layer thresholds {@code ember calibrate --method teal} wrote.
+     */
     @Override
     public Projections.Factory projections(String text, Weights weights, Path modelFile) {
-        String[] parts = text.split(":", -1);
-        if (parts.length != 2) {
-            throw new IllegalArgumentException("attention sparsity is attn:S with S in [0, 1), got '" + text + "'");
+        String arg = text.startsWith("attn:") ? text.substring(5) : "";
+        if (arg.isBlank()) {
+            throw new IllegalArgumentException("attention sparsity is attn:S with S in [0, 1), or attn:PROFILE (made "
+                    + "by 'ember calibrate --method teal'), got '" + text + "'");
         }
         double s;
         try {
-            s = Double.parseDouble(parts[1]);
+            s = Double.parseDouble(arg);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("attn:S: S must be a number, got '" + parts[1] + "'");
+            return calibratedAttention(Path.of(arg), weights, modelFile);
         }
         if (!(s >= 0 && s < 1)) {
-            throw new IllegalArgumentException("attn:S: S must be in [0, 1), got " + parts[1]);
+            throw new IllegalArgumentException("attn:S: S must be in [0, 1), got " + arg);
         }
         return TealProjections.factory(s, weights);
+    }
+
+    private static Projections.Factory calibratedAttention(Path profile, Weights weights, Path modelFile) {
+        if (!Files.isRegularFile(profile)) {
+            throw new IllegalArgumentException("attn: '" + profile + "' is neither a share S in [0, 1) nor a profile "
+                    + "file");
+        }
+        try (SparsityProfile p = SparsityProfile.open(profile, ModelHash.of(modelFile))) {
+            if (!p.method().equals("teal")) {
+                throw new IllegalArgumentException("profile " + profile + " was calibrated for '" + p.method()
+                        + "', not 'teal' (attention sparsity)");
+            }
+            int layers = weights.config().layers();
+            float[] in = new float[layers];
+            float[] out = new float[layers];
+            for (int l = 0; l < layers; l++) {
+                in[l] = p.floats(ProfileTensors.attentionInputTau(l))[0];
+                out[l] = p.floats(ProfileTensors.attentionOutputTau(l))[0];
+            }
+            return TealProjections.calibrated(in, out, weights);
+        }
     }
 
     @Override

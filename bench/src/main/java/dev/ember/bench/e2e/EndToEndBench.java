@@ -72,12 +72,15 @@ public final class EndToEndBench {
      * @param sparseFfnBytesPerToken with a sparsity spec, those bytes per decoded token; 0 when dense
      * @param hugePageBytes          anonymous memory the OS backs with huge pages after the run (the repacked
      *                               copies and bundles ask for them), from /proc/self/smaps_rollup; -1 if unknown
+     * @param attentionSparsity      with {@code attn:}, the share of attention projection weight bytes the timed
+     *                               decode tokens skipped; NaN when the attention ran dense
      */
     public record Result(String quant, String kernels, int threads, String sparsity, double prefillTokensPerSecond,
                          double decodeTokensPerSecond, long bytesPerToken, double bandwidthGbPerSecond,
                          double loadAverage, double allocatedBytesPerToken, double denseDecodeTokensPerSecond,
                          double[] layerSparsity, double[] sparseMillisPerToken, double denseFfnGbPerSecond,
-                         double sparseFfnGbPerSecond, double sparseFfnBytesPerToken, long hugePageBytes) {
+                         double sparseFfnGbPerSecond, double sparseFfnBytesPerToken, long hugePageBytes,
+                         double attentionSparsity) {
         /** @return sparse decode speed over dense decode speed (NaN when dense) */
         public double speedup() {
             return decodeTokensPerSecond / denseDecodeTokensPerSecond;
@@ -143,7 +146,8 @@ public final class EndToEndBench {
                 // the stats hold each session's last repetition's decode (repetition resets them before it)
                 denseFfnNanos += timedDense.sparsityStats().nanos(SparsityStats.Phase.FFN);
                 denseFfnBytes += timedDense.sparsityStats().ffnBytes();
-                if (sparse && session.sparsityStats() != null) { // an attn-only spec has a dense FFN and no stats
+                boolean sparseFfn = sparse && session.sparsityStats() != null && session.sparsityStats().countsFfn();
+                if (sparseFfn) { // an attn-only spec has a dense FFN: no FFN counts
                     for (SparsityStats.Phase p : SparsityStats.Phase.values()) {
                         phaseNanos[p.ordinal()] += session.sparsityStats().nanos(p);
                     }
@@ -153,7 +157,9 @@ public final class EndToEndBench {
                 prefill[r] = s.promptTokens() * 1e9 / nanos[0];
                 decode[r] = s.genTokens() * 1e9 / nanos[1];
             }
-            if (sparse && session.sparsityStats() != null) {
+            double attentionSparsity = session.sparsityStats() == null ? Double.NaN
+                    : session.sparsityStats().attentionSparsity();
+            if (sparse && session.sparsityStats() != null && session.sparsityStats().countsFfn()) {
                 SparsityStats stats = session.sparsityStats();
                 layerSparsity = new double[stats.layers()];
                 for (int l = 0; l < layerSparsity.length; l++) {
@@ -177,7 +183,7 @@ public final class EndToEndBench {
                     median(decode), bytesPerToken, bandwidth, load, allocated,
                     sparse ? median(denseDecode) : Double.NaN, layerSparsity, phases,
                     (double) denseFfnBytes / denseFfnNanos, sparse ? (double) sparseFfnBytes / sparseFfnNanos
-                    : Double.NaN, sparse ? (double) sparseFfnBytes / tokens : 0, hugePageBytes());
+                    : Double.NaN, sparse ? (double) sparseFfnBytes / tokens : 0, hugePageBytes(), attentionSparsity);
         }
     }
 

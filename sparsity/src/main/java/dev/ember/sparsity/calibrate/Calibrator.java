@@ -7,6 +7,7 @@ import dev.ember.SessionOptions;
 import dev.ember.kernel.Activation;
 import dev.ember.kernel.ScalarKernels;
 import dev.ember.kernel.WorkerPool;
+import dev.ember.model.LayerWeights;
 import dev.ember.sparsity.chess.ChessThresholds;
 import dev.ember.sparsity.predictor.LowRankPredictor;
 import dev.ember.sparsity.predictor.PredictorTrainer;
@@ -14,6 +15,8 @@ import dev.ember.sparsity.predictor.ServedPredictor;
 import dev.ember.sparsity.profile.ModelHash;
 import dev.ember.sparsity.profile.ProfileTensors;
 import dev.ember.sparsity.profile.SparsityProfile;
+import dev.ember.sparsity.teal.InputRecorder;
+import dev.ember.sparsity.teal.TealThresholds;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,14 +60,25 @@ public final class Calibrator {
      * @param epochs          predictor training epochs
      * @param maxTokens       calibration tokens recorded at most
      * @param ctx             tokens per sequence when recording and per perplexity chunk
+     * @param compose         teal: the FFN method its perplexity budget is measured with ({@code chess:P}, ...),
+     *                        so that the budget covers the combination; null for attention sparsity alone
      */
     public record Options(String method, double targetSparsity, double pplBudget, int rank, int epochs,
-                          int maxTokens, int ctx) {
+                          int maxTokens, int ctx, String compose) {
         public Options {
-            if (!"chess".equals(method) && !"predictor".equals(method)) {
-                throw new EmberException("unknown calibration method '" + method + "' (supported: chess, predictor)");
+            if (!"chess".equals(method) && !"predictor".equals(method) && !"teal".equals(method)) {
+                throw new EmberException("unknown calibration method '" + method
+                        + "' (supported: chess, predictor, teal)");
             }
-            if ("chess".equals(method) && !Double.isNaN(targetSparsity) && !Double.isNaN(pplBudget)) {
+            boolean thresholds = "chess".equals(method) || "teal".equals(method);
+            if (compose != null && !"teal".equals(method)) {
+                throw new EmberException("composing with an FFN method (" + compose + ") is for --method teal");
+            }
+            if (compose != null && (compose.startsWith("attn") || compose.contains("+"))) {
+                throw new EmberException("teal composes with one FFN method (chess:P, predictor:P, ...), got '"
+                        + compose + "'");
+            }
+            if (thresholds && !Double.isNaN(targetSparsity) && !Double.isNaN(pplBudget)) {
                 // (for the predictor the target sparsity sets its labels and the budget its recall: both make sense)
                 throw new EmberException("give either a target sparsity or a perplexity budget, not both");
             }
@@ -74,8 +88,8 @@ public final class Calibrator {
             if (!Double.isNaN(pplBudget) && !(pplBudget >= 0)) {
                 throw new EmberException("perplexity budget must be >= 0 (percent), got " + pplBudget);
             }
-            if ("chess".equals(method) && Double.isNaN(targetSparsity) && Double.isNaN(pplBudget)) {
-                throw new EmberException("method chess needs a target sparsity or a perplexity budget");
+            if (thresholds && Double.isNaN(targetSparsity) && Double.isNaN(pplBudget)) {
+                throw new EmberException("method " + method + " needs a target sparsity or a perplexity budget");
             }
             if (rank < 1) {
                 throw new EmberException("rank must be >= 1, got " + rank);
@@ -91,17 +105,27 @@ public final class Calibrator {
             }
         }
 
+        /** Options of a method on its own (no composition). */
+        public Options(String method, double targetSparsity, double pplBudget, int rank, int epochs, int maxTokens,
+                       int ctx) {
+            this(method, targetSparsity, pplBudget, rank, epochs, maxTokens, ctx, null);
+        }
+
         /** chess at a fixed target. */
         public static Options chess(double targetSparsity) {
             return new Options("chess", targetSparsity, Double.NaN, 128, 20, 2048, 128);
         }
 
         public Options withMaxTokens(int value) {
-            return new Options(method, targetSparsity, pplBudget, rank, epochs, value, ctx);
+            return new Options(method, targetSparsity, pplBudget, rank, epochs, value, ctx, compose);
         }
 
         public Options withCtx(int value) {
-            return new Options(method, targetSparsity, pplBudget, rank, epochs, maxTokens, value);
+            return new Options(method, targetSparsity, pplBudget, rank, epochs, maxTokens, value, compose);
+        }
+
+        public Options withCompose(String value) {
+            return new Options(method, targetSparsity, pplBudget, rank, epochs, maxTokens, ctx, value);
         }
     }
 
@@ -151,6 +175,9 @@ public final class Calibrator {
             throw new EmberException("the calibration text is only " + tokens.length + " tokens");
         }
         int n = Math.min(tokens.length, o.maxTokens());
+        if ("teal".equals(o.method())) {
+            return teal(model, tokens, ModelHash.of(model.path()), o, out, l);
+        }
         boolean predictor = "predictor".equals(o.method());
         l.stage("record", n);
         ActivationRecorder.Recording rec = ActivationRecorder.record(model, tokens, o.ctx(), o.maxTokens(),
@@ -168,7 +195,7 @@ public final class Calibrator {
         double dense = Double.NaN;
         double sparse = Double.NaN;
         if (Double.isNaN(s)) {
-            Budget b = search(model, tokens, o, out, GRID_SIZE, "chess", l, (k, tmp) -> {
+            Budget b = search(model, tokens, o, out, GRID_SIZE, p -> "chess:" + p, l, (k, tmp) -> {
                 writeChess(rec, hash, grid(k), tmp, Double.NaN, Double.NaN, new float[rec.layers()][]);
                 return String.format(Locale.ROOT, "sparsity %.2f", grid(k));
             }, String.format(Locale.ROOT, "no sparsity of at least %.2f", GRID_MIN));
@@ -180,6 +207,85 @@ public final class Calibrator {
         double[] achieved = writeChess(rec, hash, s, out, dense, sparse, frequency);
         l.message(NeuronFrequency.curve(frequency));
         return new Summary("chess", s, achieved, dense, sparse, null, null, rec.tokens());
+    }
+
+    /** Tokens TEAL's thresholds are set from, at most: the magnitude distribution needs far fewer than CHESS. */
+    static final int TEAL_TOKENS = 512;
+
+    /**
+     * TEAL: records the attention projections' inputs, builds each layer's two error curves
+     * ({@link TealThresholds}), and allocates levels greedily for a model-wide target (given, or the largest on
+     * the grid whose perplexity, with {@code o.compose()} when given, stays within the budget).
+     */
+    private static Summary teal(Model model, int[] tokens, String hash, Options o, Path out, Listener l) {
+        int n = Math.min(tokens.length, Math.min(o.maxTokens(), TEAL_TOKENS));
+        l.stage("record", n);
+        InputRecorder.Recording rec = InputRecorder.record(model, tokens, o.ctx(), n, l::step);
+        int layers = model.config().layers();
+        TealThresholds.Curve[] curves = new TealThresholds.Curve[2 * layers]; // per layer: q/k/v inputs, o inputs
+        java.util.stream.IntStream.range(0, layers).parallel().forEach(layer -> {
+            LayerWeights w = rec.weights().layer(layer);
+            curves[2 * layer] = TealThresholds.curve(rec.qkvInput()[layer], rec.tokens(), rec.dim(),
+                    TealThresholds.channelWeights(rec.dim(), w.attnQ(), w.attnK(), w.attnV()),
+                    w.attnQ().data().byteSize() + w.attnK().data().byteSize() + w.attnV().data().byteSize());
+            curves[2 * layer + 1] = TealThresholds.curve(rec.oInput()[layer], rec.tokens(), rec.qDim(),
+                    TealThresholds.channelWeights(rec.qDim(), w.attnOutput()), w.attnOutput().data().byteSize());
+        });
+        double s = o.targetSparsity();
+        double dense = Double.NaN;
+        double sparse = Double.NaN;
+        String prefix = o.compose() == null ? "" : o.compose() + "+";
+        if (Double.isNaN(s)) {
+            Budget b = search(model, tokens, o, out, GRID_SIZE, p -> prefix + "attn:" + p, l, (k, tmp) -> {
+                writeTeal(curves, TealThresholds.allocate(curves, grid(k)), hash, grid(k), rec.tokens(), o, tmp,
+                        Double.NaN, Double.NaN);
+                return String.format(Locale.ROOT, "%sattention sparsity %.2f", prefix, grid(k));
+            }, String.format(Locale.ROOT, "no attention sparsity of at least %.2f%s", GRID_MIN,
+                    o.compose() == null ? "" : " (with " + o.compose() + ")"));
+            s = grid(b.index());
+            dense = b.dense();
+            sparse = b.sparse();
+        }
+        int[] level = TealThresholds.allocate(curves, s);
+        writeTeal(curves, level, hash, s, rec.tokens(), o, out, dense, sparse);
+        double[] achieved = new double[layers];
+        for (int layer = 0; layer < layers; layer++) {
+            TealThresholds.Curve in = curves[2 * layer];
+            TealThresholds.Curve ot = curves[2 * layer + 1];
+            double li = level[2 * layer] * TealThresholds.STEP;
+            double lo = level[2 * layer + 1] * TealThresholds.STEP;
+            achieved[layer] = (li * in.bytes() + lo * ot.bytes()) / (in.bytes() + ot.bytes());
+            l.message(String.format(Locale.ROOT, "layer %d: q/k/v inputs %.2f skipped (|x| < %.4g), o inputs %.2f "
+                    + "(|x| < %.4g); weight bytes skipped %.3f", layer, li, in.tau()[level[2 * layer]], lo,
+                    ot.tau()[level[2 * layer + 1]], achieved[layer]));
+        }
+        return new Summary("teal", s, achieved, dense, sparse, null, null, rec.tokens());
+    }
+
+    private static void writeTeal(TealThresholds.Curve[] curves, int[] level, String hash, double target, int tokens,
+                                  Options o, Path out, double dense, double sparse) {
+        int layers = curves.length / 2;
+        SparsityProfile.Builder b = SparsityProfile.builder("teal", hash, layers)
+                .param("target_sparsity", Double.toString(target))
+                .param("calibration_tokens", Integer.toString(tokens));
+        if (o.compose() != null) {
+            b.param("composed_with", o.compose());
+        }
+        if (!Double.isNaN(dense)) {
+            b.param("dense_ppl", Double.toString(dense));
+        }
+        if (!Double.isNaN(sparse)) {
+            b.param("sparse_ppl", Double.toString(sparse));
+        }
+        for (int layer = 0; layer < layers; layer++) {
+            int li = level[2 * layer];
+            int lo = level[2 * layer + 1];
+            b.floats(ProfileTensors.attentionInputTau(layer), new float[] {curves[2 * layer].tau()[li]}, 1);
+            b.floats(ProfileTensors.attentionOutputTau(layer), new float[] {curves[2 * layer + 1].tau()[lo]}, 1);
+            b.floats(ProfileTensors.attentionSparsity(layer), new float[] {(float) (li * TealThresholds.STEP),
+                (float) (lo * TealThresholds.STEP)}, 2);
+        }
+        b.write(out);
     }
 
     static double grid(int i) {
@@ -233,7 +339,7 @@ public final class Calibrator {
         double dense = Double.NaN;
         double sparse = Double.NaN;
         if (!Double.isNaN(o.pplBudget())) {
-            Budget b = search(model, tokens, o, out, RECALL_GRID.length, "predictor", l, (k, tmp) -> {
+            Budget b = search(model, tokens, o, out, RECALL_GRID.length, p -> "predictor:" + p, l, (k, tmp) -> {
                 Metrics m = writePredictor(ps, rec, hash, RECALL_GRID[k], tmp, Double.NaN, Double.NaN);
                 return String.format(Locale.ROOT, "recall %.3f (sparsity %.3f)", RECALL_GRID[k], mean(m.achieved()));
             }, String.format(Locale.ROOT, "no recall target down to %.3f", RECALL_GRID[0]));
@@ -375,8 +481,9 @@ public final class Calibrator {
      *
      * @throws EmberException "{@code none}... keeps the perplexity within P % of dense" when even the first fails
      */
-    private static Budget search(Model model, int[] tokens, Options o, Path out, int size, String method, Listener l,
-                                 Candidate candidate, String none) {
+    private static Budget search(Model model, int[] tokens, Options o, Path out, int size,
+                                 java.util.function.Function<Path, String> spec, Listener l, Candidate candidate,
+                                 String none) {
         int[] pplTokens = budgetTokens(tokens, o);
         l.stage("dense perplexity", 1);
         double dense = perplexity(model, pplTokens, o.ctx(), SessionOptions.DENSE);
@@ -393,7 +500,7 @@ public final class Calibrator {
             while (hi - lo > 1) {
                 int mid = (lo + hi) >>> 1;
                 String what = candidate.write(mid, tmp);
-                double ppl = perplexity(model, pplTokens, o.ctx(), method + ":" + tmp);
+                double ppl = perplexity(model, pplTokens, o.ctx(), spec.apply(tmp));
                 l.step(++steps);
                 l.message(String.format(Locale.ROOT, "%s: perplexity %.4f (%+.2f%%)", what, ppl, 100 * (ppl / dense - 1)));
                 if (ppl <= limit) {
@@ -453,7 +560,10 @@ public final class Calibrator {
                     s.sparsePpl(), 100 * (s.sparsePpl() / s.densePpl() - 1)));
         }
         for (int l = 0; l < s.achieved().length; l++) {
-            if (s.recall() != null) {
+            if (s.method().equals("teal")) {
+                lines.add(String.format(Locale.ROOT, "layer %d: attention weight bytes skipped %.3f", l,
+                        s.achieved()[l]));
+            } else if (s.recall() != null) {
                 lines.add(String.format(Locale.ROOT, "layer %d: recall %.4f, precision %.4f, predicted sparsity %.3f",
                         l, s.recall()[l], s.precision()[l], s.achieved()[l]));
             } else {

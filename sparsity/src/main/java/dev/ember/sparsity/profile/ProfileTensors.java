@@ -26,6 +26,21 @@ public final class ProfileTensors {
         return block(layer, "order");
     }
 
+    /** @return TEAL: the magnitude the q/k/v projections' inputs must reach to be read (1) */
+    public static String attentionInputTau(int layer) {
+        return block(layer, "attn_in_tau");
+    }
+
+    /** @return TEAL: the magnitude the output projection's inputs must reach to be read (1) */
+    public static String attentionOutputTau(int layer) {
+        return block(layer, "attn_out_tau");
+    }
+
+    /** @return TEAL: the calibrated share of the q/k/v inputs and of the output projection's inputs skipped (2) */
+    public static String attentionSparsity(int layer) {
+        return block(layer, "attn_sparsity");
+    }
+
     /** @return the predictor's A, row-major dim x rank */
     public static String predictorA(int layer) {
         return block(layer, "pred_a");

@@ -46,7 +46,7 @@ class TealProjectionsTest {
     @Test
     void badSpecsAreNamed() {
         try (Model m = load()) {
-            for (String[] c : new String[][] {{"attn:1.5", "in [0, 1)"}, {"attn:x", "must be a number"},
+            for (String[] c : new String[][] {{"attn:1.5", "in [0, 1)"}, {"attn:x", "neither a share S in [0, 1) nor a profile file"},
                     {"attn", "attn:S"}, {"synthetic:0.5+relu", "at most one FFN method and one attn:S"},
                     {"attn:0.5+attn:0.3", "at most one FFN method and one attn:S"}}) {
                 EmberException e = assertThrows(EmberException.class,
