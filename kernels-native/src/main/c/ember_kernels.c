@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#define EMBER_ABI_VERSION 7
+#define EMBER_ABI_VERSION 8
 #define EMBER_AVX2 __attribute__((target("avx2,fma,f16c")))
 
 int ember_abi_version(void) { return EMBER_ABI_VERSION; }
@@ -854,6 +854,55 @@ SPARSE_FFN(ember_sparse_ffn_q4_0, 0)
 SPARSE_FFN(ember_sparse_ffn_q8_0, 1)
 SPARSE_FFN(ember_sparse_ffn_q4_k, 2)
 SPARSE_FFN(ember_sparse_ffn_q6_k, 3)
+
+// y[256 * from .. 256 * to) += sum over i of a[i] * row ids[i], over r8d rows (Q4_0, or with q8 Q8_0), in windows
+// of eight rows as the fused sparse FFN's down projection sums (down_window: 16-bit coefficients sharing a scale
+// per block of 32 outputs; rows with a[i] = 0 take no place). TEAL's input-major projections run here: the
+// float accumulation above dequantizes each row and adds it one FMA per value. The windows are formed over the
+// whole id list whatever range of outputs a thread takes, so the sums do not depend on the thread count.
+EMBER_AVX2 static inline __attribute__((always_inline)) void accumulate_windows(
+        const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a, int32_t count, int32_t from,
+        int32_t to, float *y, const int q8) {
+    const int64_t group_bytes = q8 ? 16 + 8 * 32 : 16 + 8 * 16;
+    const int64_t slice = group_bytes * (to - from); // the bytes of a row this range reads
+    const uint8_t *rows[8];
+    float h[8];
+    int n = 0;
+    for (int32_t k = 0; k < count && k < 8; k++) { // the first window's rows, now
+        for (int64_t off = 0; off < slice; off += 64) {
+            _mm_prefetch((const char *) (w + (int64_t) ids[k] * row_bytes + group_bytes * from) + off, _MM_HINT_T0);
+        }
+    }
+    for (int32_t i = 0; i < count; i++) {
+        if (a[i] != 0.0f) {
+            rows[n] = w + (int64_t) ids[i] * row_bytes + group_bytes * from;
+            h[n++] = a[i];
+        }
+        if (n == 8 || (i + 1 == count && n > 0)) {
+            for (int q = n; q < 8; q++) {
+                rows[q] = rows[0];
+                h[q] = 0.0f;
+            }
+            const uint8_t *next[8];
+            int nnext = 0;
+            for (int32_t k = i + 1; k < count && nnext < 8; k++) {
+                next[nnext++] = w + (int64_t) ids[k] * row_bytes + group_bytes * from;
+            }
+            down_window(rows, h, n, to - from, y + 256 * (int64_t) from, next, nnext, slice, q8);
+            n = 0;
+        }
+    }
+}
+
+EMBER_AVX2 void ember_accumulate_r8d_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
+                                          int32_t count, int32_t from, int32_t to, float *y) {
+    accumulate_windows(w, row_bytes, ids, a, count, from, to, y, 0);
+}
+
+EMBER_AVX2 void ember_accumulate_r8d_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
+                                          int32_t count, int32_t from, int32_t to, float *y) {
+    accumulate_windows(w, row_bytes, ids, a, count, from, to, y, 1);
+}
 
 // out[j] += sum over chunks c (in order) of partials[c][j], for the columns of blocks [from, to) of 32.
 EMBER_AVX2 void ember_reduce_partials(const float *partials, int32_t chunks, int32_t dim, int32_t from, int32_t to,

@@ -51,6 +51,11 @@ public final class NeuronMajor {
         return made;
     }
 
+    /** @return the neuron-major copy of a matrix made for one use (not cached: its source may be temporary) */
+    public static NeuronMajor uncached(Tensor matrix) {
+        return build(matrix);
+    }
+
     /** @return the copy: {@code ffn} rows of {@code dim} values */
     public Tensor tensor() {
         return tensor;

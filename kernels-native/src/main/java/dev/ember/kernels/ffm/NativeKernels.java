@@ -392,11 +392,13 @@ public final class NativeKernels extends PooledKernels {
     public void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff) {
         MethodHandle k = w.type() == GgmlType.Q4_0 ? NativeLibrary.accumulateQ4_0()
                 : w.type() == GgmlType.Q8_0 ? NativeLibrary.accumulateQ8_0() : null;
-        if (k == null) {
+        if (k == null || !w.data().isNative()) {
             other.accumulateRows(w, rows, a, count, y, yOff);
             return;
         }
         int cols = Checks.accumulateRows(w, rows, a, count, y, yOff);
+        // rows of whole groups of eight blocks: the integer windows over an r8d copy (made once per tensor)
+        boolean windows = cols % 256 == 0;
         ids = grown(ids, 4L * count);
         weightsA = grown(weightsA, 4L * count);
         out = grown(out, 4L * cols);
@@ -404,19 +406,46 @@ public final class NativeKernels extends PooledKernels {
         MemorySegment.copy(a, 0, weightsA, ValueLayout.JAVA_FLOAT, 0, count);
         MemorySegment.copy(y, yOff, out, ValueLayout.JAVA_FLOAT, 0, cols);
         AccumulateTask t = accumulateTask;
-        t.kernel = k;
-        t.weights = w.data();
+        t.kernel = !windows ? k : w.type() == GgmlType.Q4_0 ? NativeLibrary.accumulateR8dQ4_0()
+                : NativeLibrary.accumulateR8dQ8_0();
+        t.weights = windows ? r8d(w) : w.data();
         t.rowBytes = w.rowBytes();
         t.ids = ids;
         t.a = weightsA;
         t.count = count;
         t.y = out;
-        parallel(t, cols / 32, (long) count * cols);
+        parallel(t, windows ? cols / 256 : cols / 32, (long) count * cols);
         t.clear();
         MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 0, y, yOff, cols);
     }
 
-    /** y[j] += sum_i a[i] * w[ids[i]][j] for the columns of blocks [from, to): a downcall a range. */
+    /** r8d copies of Q4_0/Q8_0 matrices that accumulateRows sums rows of: the same bytes, eight blocks' scales first. */
+    private static final Map<MemorySegment, MemorySegment> R8D = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private static MemorySegment r8d(Tensor w) {
+        MemorySegment made = R8D.get(w.data());
+        if (made != null) {
+            return made;
+        }
+        return R8D.computeIfAbsent(w.data(), data -> {
+            int rows = Math.toIntExact(w.rows());
+            int blocks = Checks.cols(w) / 32;
+            MemorySegment copy = NativeLibrary.allocate(w.rowBytes() * rows);
+            try {
+                MethodHandle repack = w.type() == GgmlType.Q4_0 ? NativeLibrary.repackQ4_0r8d()
+                        : NativeLibrary.repackQ8_0r8d();
+                repack.invokeExact(data, w.rowBytes(), rows, blocks, copy);
+            } catch (Throwable e) {
+                throw new IllegalStateException("cannot repack " + w.name(), e);
+            }
+            return copy;
+        });
+    }
+
+    /**
+     * y[j] += sum_i a[i] * w[ids[i]][j] for the columns of blocks of 32 [from, to), or with the r8d kernels of
+     * groups of 256: a downcall a range.
+     */
     private static final class AccumulateTask implements WorkerPool.RangeTask {
         MethodHandle kernel;
         MemorySegment weights;

@@ -24,7 +24,7 @@ final class NativeLibrary {
     /** A path to the library to load instead of the packaged one. */
     static final String PATH_PROPERTY = "ember.native.library";
     /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
-    static final int ABI_VERSION = 7;
+    static final int ABI_VERSION = 8;
 
     /**
      * {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}; for the packed
@@ -88,6 +88,8 @@ final class NativeLibrary {
         static final MethodHandle BUNDLE;
         static final MethodHandle ACCUMULATE_Q4_0;
         static final MethodHandle ACCUMULATE_Q8_0;
+        static final MethodHandle ACCUMULATE_R8D_Q4_0;
+        static final MethodHandle ACCUMULATE_R8D_Q8_0;
 
         static {
             String reason = null;
@@ -110,6 +112,8 @@ final class NativeLibrary {
             MethodHandle bundle = null;
             MethodHandle acc4 = null;
             MethodHandle acc8 = null;
+            MethodHandle accR8d4 = null;
+            MethodHandle accR8d8 = null;
             MethodHandle repack = null;
             try {
                 SymbolLookup lib = SymbolLookup.libraryLookup(locate(), Arena.global());
@@ -146,6 +150,8 @@ final class NativeLibrary {
                     bundle = linker.downcallHandle(lib.findOrThrow("ember_bundle"), BUNDLE_ROWS);
                     acc4 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q4_0"), ACCUMULATE, critical);
                     acc8 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q8_0"), ACCUMULATE, critical);
+                    accR8d4 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_r8d_q4_0"), ACCUMULATE, critical);
+                    accR8d8 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_r8d_q8_0"), ACCUMULATE, critical);
                     // not critical: a repack takes a while, and a critical call holds off the GC meanwhile
                     repack = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_x8"), REPACK);
                 }
@@ -175,6 +181,8 @@ final class NativeLibrary {
             BUNDLE = bundle;
             ACCUMULATE_Q4_0 = acc4;
             ACCUMULATE_Q8_0 = acc8;
+            ACCUMULATE_R8D_Q4_0 = accR8d4;
+            ACCUMULATE_R8D_Q8_0 = accR8d8;
         }
     }
 
@@ -278,6 +286,15 @@ final class NativeLibrary {
 
     static MethodHandle accumulateQ8_0() {
         return Holder.ACCUMULATE_Q8_0;
+    }
+
+    /** {@code ember_accumulate_r8d_X}: as accumulate, over r8d rows in windows of eight; from/to in groups of 256. */
+    static MethodHandle accumulateR8dQ4_0() {
+        return Holder.ACCUMULATE_R8D_Q4_0;
+    }
+
+    static MethodHandle accumulateR8dQ8_0() {
+        return Holder.ACCUMULATE_R8D_Q8_0;
     }
 
     static MethodHandle repackQ4_0x8() {

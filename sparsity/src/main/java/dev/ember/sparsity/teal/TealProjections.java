@@ -8,9 +8,15 @@ import dev.ember.model.SparsityStats;
 import dev.ember.model.Weights;
 import dev.ember.sparsity.NeuronMajor;
 import dev.ember.sparsity.Quickselect;
+import dev.ember.tensor.Shape;
 import dev.ember.tensor.Tensor;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.stream.IntStream;
 
 /**
@@ -28,10 +34,12 @@ public final class TealProjections implements Projections {
     private final double sparsity;  // attn:S, the share each token skips; or
     private final float[] inTau;    // (layers) calibrated thresholds on the q/k/v inputs, and
     private final float[] outTau;   // (layers) on the output projection's inputs; null for attn:S
+    private final Tensor[] qkv; // (layers) dim rows of qDim + 2 kvDim, or null where the three are apart:
     private final Tensor[] q;   // (layers) dim rows of qDim
     private final Tensor[] k;   // (layers) dim rows of kvDim
     private final Tensor[] v;   // (layers) dim rows of kvDim
     private final Tensor[] o;   // (layers) qDim rows of dim
+    private final float[] fused; // one token's q, k and v from the fused copy
     private final int dim;
     private final int qDim;
     private final int kvDim;
@@ -58,17 +66,43 @@ public final class TealProjections implements Projections {
         return (w, kernels, maxBatch) -> new TealProjections(w, kernels, Double.NaN, inTau, outTau, copies);
     }
 
+    /** Input-major copies per model: {W_q|W_k|W_v fused (or null), W_q, W_k, W_v, W_o} per layer. */
+    private static final Map<Weights, Tensor[][]> COPIES = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /**
+     * Where W_q, W_k and W_v share a block type, one input-major copy of the three side by side: an input channel
+     * is then one row of qDim + 2 kvDim values (one stream, one kernel call for the three, and wide enough for
+     * every thread to take a share; W_k and W_v alone are often one group of 256 outputs, which one thread sums
+     * while the others wait).
+     */
     private static Tensor[][] copies(Weights weights) {
-        int layers = weights.config().layers();
-        Tensor[][] copies = new Tensor[4][layers];
-        IntStream.range(0, layers).parallel().forEach(l -> {
-            LayerWeights w = weights.layer(l);
-            copies[0][l] = NeuronMajor.of(w.attnQ()).tensor();
-            copies[1][l] = NeuronMajor.of(w.attnK()).tensor();
-            copies[2][l] = NeuronMajor.of(w.attnV()).tensor();
-            copies[3][l] = NeuronMajor.of(w.attnOutput()).tensor();
+        return COPIES.computeIfAbsent(weights, ws -> {
+            int layers = ws.config().layers();
+            Tensor[][] copies = new Tensor[5][layers];
+            IntStream.range(0, layers).parallel().forEach(l -> {
+                LayerWeights w = ws.layer(l);
+                if (w.attnQ().type() == w.attnK().type() && w.attnK().type() == w.attnV().type()) {
+                    copies[0][l] = NeuronMajor.uncached(stacked(w.attnQ(), w.attnK(), w.attnV())).tensor();
+                } else {
+                    copies[1][l] = NeuronMajor.of(w.attnQ()).tensor();
+                    copies[2][l] = NeuronMajor.of(w.attnK()).tensor();
+                    copies[3][l] = NeuronMajor.of(w.attnV()).tensor();
+                }
+                copies[4][l] = NeuronMajor.of(w.attnOutput()).tensor();
+            });
+            return copies;
         });
-        return copies;
+    }
+
+    /** @return the rows of a, b and c (one type, one row length) as one matrix */
+    private static Tensor stacked(Tensor a, Tensor b, Tensor c) {
+        long bytes = a.data().byteSize() + b.data().byteSize() + c.data().byteSize();
+        MemorySegment data = Arena.ofAuto().allocate(bytes, 64);
+        MemorySegment.copy(a.data(), 0, data, 0, a.data().byteSize());
+        MemorySegment.copy(b.data(), 0, data, a.data().byteSize(), b.data().byteSize());
+        MemorySegment.copy(c.data(), 0, data, a.data().byteSize() + b.data().byteSize(), c.data().byteSize());
+        return new Tensor(a.name() + "+k+v", a.type(), new Shape(a.shape().rowLength(), a.rows() + b.rows() + c.rows()),
+                data);
     }
 
     private TealProjections(Weights weights, Kernels kernels, double sparsity, float[] inTau, float[] outTau,
@@ -78,10 +112,11 @@ public final class TealProjections implements Projections {
         this.sparsity = sparsity;
         this.inTau = inTau;
         this.outTau = outTau;
-        this.q = copies[0];
-        this.k = copies[1];
-        this.v = copies[2];
-        this.o = copies[3];
+        this.qkv = copies[0];
+        this.q = copies[1];
+        this.k = copies[2];
+        this.v = copies[3];
+        this.o = copies[4];
         this.dim = c.dim();
         this.qDim = c.qDim();
         this.kvDim = c.kvDim();
@@ -89,12 +124,13 @@ public final class TealProjections implements Projections {
         this.ids = new int[widest];
         this.a = new float[widest];
         this.magnitude = new float[widest];
+        this.fused = new float[qDim + 2 * kvDim];
         int layers = c.layers();
         this.stats = new SparsityStats(layers);
         this.qkvRowBytes = new long[layers];
         this.oRowBytes = new long[layers];
         for (int l = 0; l < layers; l++) {
-            qkvRowBytes[l] = q[l].rowBytes() + k[l].rowBytes() + v[l].rowBytes();
+            qkvRowBytes[l] = qkv[l] != null ? qkv[l].rowBytes() : q[l].rowBytes() + k[l].rowBytes() + v[l].rowBytes();
             oRowBytes[l] = o[l].rowBytes();
         }
     }
@@ -103,9 +139,16 @@ public final class TealProjections implements Projections {
     public void qkv(int layer, float[] x, int n, float[] qOut, float[] kOut, float[] vOut) {
         for (int t = 0; t < n; t++) {
             int count = inTau == null ? choose(x, t * dim, dim) : keep(x, t * dim, dim, inTau[layer]);
-            accumulate(q[layer], count, qOut, t * qDim, qDim);
-            accumulate(k[layer], count, kOut, t * kvDim, kvDim);
-            accumulate(v[layer], count, vOut, t * kvDim, kvDim);
+            if (qkv[layer] != null) {
+                accumulate(qkv[layer], count, fused, 0, fused.length);
+                System.arraycopy(fused, 0, qOut, t * qDim, qDim);
+                System.arraycopy(fused, qDim, kOut, t * kvDim, kvDim);
+                System.arraycopy(fused, qDim + kvDim, vOut, t * kvDim, kvDim);
+            } else {
+                accumulate(q[layer], count, qOut, t * qDim, qDim);
+                accumulate(k[layer], count, kOut, t * kvDim, kvDim);
+                accumulate(v[layer], count, vOut, t * kvDim, kvDim);
+            }
             stats.readAttention(count * qkvRowBytes[layer], dim * qkvRowBytes[layer]);
         }
     }
