@@ -1,6 +1,7 @@
 package dev.ember.sparsity;
 
 import dev.ember.tensor.GgmlType;
+import dev.ember.tensor.SegmentCache;
 import dev.ember.tensor.Shape;
 import dev.ember.tensor.Tensor;
 import dev.ember.tensor.quant.Dequantize;
@@ -8,9 +9,6 @@ import dev.ember.tensor.quant.Quantize;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * A neuron-major copy of an FFN down matrix. GGUF stores W_down as dim rows of ffn values, so neuron i is
@@ -25,7 +23,7 @@ import java.util.WeakHashMap;
  * Copies are cached per source tensor (weakly: they go with the model), off-heap in an automatic arena.
  */
 public final class NeuronMajor {
-    private static final Map<MemorySegment, NeuronMajor> CACHE = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final SegmentCache<NeuronMajor> CACHE = new SegmentCache<>();
     /** Neurons transposed at a time: each original row is read 16 floats (a cache line) at a time. */
     private static final int TILE = 16;
 
@@ -42,13 +40,7 @@ public final class NeuronMajor {
      *         from several threads (layers are built in parallel); two racing callers may both build, one wins.
      */
     public static NeuronMajor of(Tensor down) {
-        NeuronMajor made = CACHE.get(down.data());
-        if (made == null) {
-            made = build(down); // outside the map's lock, so layers build in parallel
-            NeuronMajor raced = CACHE.putIfAbsent(down.data(), made);
-            made = raced != null ? raced : made;
-        }
-        return made;
+        return CACHE.computeIfAbsent(down.data(), data -> build(down)); // layers build in parallel
     }
 
     /** @return the neuron-major copy of a matrix made for one use (not cached: its source may be temporary) */
