@@ -44,7 +44,7 @@ public final class Session {
         this.model = model;
         this.options = options;
         Sparsity.Strategies sparse = Sparsity.strategies(options.sparsity(), model.transformer().weights(),
-                model.path());
+                model.gguf());
         this.state = model.transformer().newState(model.selection().provider().create(model.pool()), contextLength,
                 Math.min(options.maxBatch(), contextLength), feedForward != null ? feedForward : sparse.ffn(),
                 projections != null ? projections : sparse.projections());

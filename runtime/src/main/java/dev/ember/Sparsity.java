@@ -1,12 +1,12 @@
 package dev.ember;
 
+import dev.ember.gguf.GgufFile;
 import dev.ember.model.DenseFeedForward;
 import dev.ember.model.FeedForward;
 import dev.ember.model.Projections;
 import dev.ember.model.SparsityProvider;
 import dev.ember.model.Weights;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.TreeSet;
@@ -68,7 +68,7 @@ final class Sparsity {
      * @return the FFN and projection strategies of a (composed) spec
      * @throws EmberException naming the problem: an unknown method, or a provider's refusal
      */
-    static Strategies strategies(String spec, Weights weights, Path modelFile) {
+    static Strategies strategies(String spec, Weights weights, GgufFile model) {
         FeedForward.Factory ffn = DenseFeedForward.FACTORY;
         Projections.Factory projections = Projections.DENSE;
         for (String part : parts(spec)) {
@@ -78,9 +78,9 @@ final class Sparsity {
             SparsityProvider p = provider(method(part));
             try {
                 if (method(part).equals(ATTENTION)) {
-                    projections = p.projections(part, weights, modelFile);
+                    projections = p.projections(part, weights, model);
                 } else {
-                    ffn = p.factory(part, weights, modelFile);
+                    ffn = p.factory(part, weights, model);
                 }
             } catch (IllegalArgumentException e) {
                 throw new EmberException("sparsity '" + spec + "': " + e.getMessage(), e);

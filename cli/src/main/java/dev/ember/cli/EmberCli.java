@@ -14,7 +14,7 @@ import java.io.UncheckedIOException;
 @Command(name = "ember", mixinStandardHelpOptions = true, version = "ember 0.1.0",
         description = "Pure-Java inference for GGUF transformer models, with sparse activation.",
         subcommands = {DemoCommand.class, RunCommand.class, ChatCommand.class, ServeCommand.class,
-                TemplateCommand.class, PullCommand.class, PerplexityCommand.class, CalibrateCommand.class, BenchCommand.class, InspectCommand.class,
+                TemplateCommand.class, PullCommand.class, PerplexityCommand.class, CalibrateCommand.class, SparsifyCommand.class, BenchCommand.class, InspectCommand.class,
                 TokenizeCommand.class, CommandLine.HelpCommand.class})
 public final class EmberCli {
     /** Exit code for a bad file or input the command could not use. */

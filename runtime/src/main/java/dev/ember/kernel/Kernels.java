@@ -59,7 +59,9 @@ public interface Kernels {
     /**
      * {@code y[yOff + j] += sum_i a[i] * w[rows[i]][j]} for {@code i < count}: a weighted sum of rows of a
      * neuron-major matrix (row = neuron), the sparse FFN's down projection. a is indexed like rows. Each row is
-     * dequantized exactly and added in float, in list order; y (cols values from yOff) must not overlap a.
+     * dequantized exactly and added in float, in list order; or, on Q4_0/Q8_0, a provider may sum eight rows at a
+     * time in integers as {@link #sparseFeedForward} may (within 1e-4 of the terms' magnitudes, independent of the
+     * thread count, rows with a = 0 changing nothing). y (cols values from yOff) must not overlap a.
      */
     void accumulateRows(Tensor w, int[] rows, float[] a, int count, float[] y, int yOff);
 
@@ -83,6 +85,27 @@ public interface Kernels {
                                    float[] x, int xOff, boolean gateGiven, float[] g, float[] u, float[] out,
                                    int outOff) {
         composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateGiven, g, u, out, outOff);
+    }
+
+    /**
+     * @return the name (with its version) of this provider's own storage layout of a sparse FFN layer over these
+     *         matrices (the fused pass's neuron bundles), or null when it has none: a sparse-ready file stores
+     *         the layout under this name, so the provider need not build it at load
+     */
+    default String sparseLayout(Tensor gate, Tensor up, Tensor down) {
+        return null;
+    }
+
+    /** @return the bytes of {@link #sparseLayout} for these matrices, as this provider builds them */
+    default java.lang.foreign.MemorySegment buildSparseLayout(Tensor gate, Tensor up, Tensor down) {
+        throw new UnsupportedOperationException(name() + " kernels have no sparse layout of their own");
+    }
+
+    /**
+     * Has {@link #sparseFeedForward} over these matrices read {@code stored} (a file's mapping, in the layout
+     * {@link #sparseLayout} names, {@link #buildSparseLayout}'s bytes) instead of building the layout.
+     */
+    default void useSparseLayout(Tensor gate, Tensor up, Tensor down, java.lang.foreign.MemorySegment stored) {
     }
 
     /** {@link #sparseFeedForward} as the composition of k's other ops: the oracle, and a fused op's fallback. */

@@ -1,6 +1,7 @@
 package dev.ember.model;
 
-import java.nio.file.Path;
+import dev.ember.gguf.GgufFile;
+
 import java.util.Set;
 
 /**
@@ -20,11 +21,12 @@ public interface SparsityProvider {
      *
      * @param spec      the whole spec, its method one of {@link #methods()}
      * @param weights   the model's weights
-     * @param modelFile the model's GGUF file (profiles are checked against it)
+     * @param model     the model's open GGUF file (profiles are checked against it; a sparse-ready file holds
+     *                  the method's layouts): the model's own mapping, open as long as the model
      * @throws IllegalArgumentException naming the problem, for a malformed spec, a missing or mismatched
      *                                  profile, or a model the method cannot run (e.g. relu on a SiLU model)
      */
-    FeedForward.Factory factory(String spec, Weights weights, Path modelFile);
+    FeedForward.Factory factory(String spec, Weights weights, GgufFile model);
 
     /**
      * Makes the attention projections for a spec {@code attn:...} (input sparsity, TEAL), for providers whose
@@ -32,7 +34,7 @@ public interface SparsityProvider {
      *
      * @throws IllegalArgumentException naming the problem
      */
-    default Projections.Factory projections(String spec, Weights weights, Path modelFile) {
+    default Projections.Factory projections(String spec, Weights weights, GgufFile model) {
         throw new IllegalArgumentException("this provider has no attention-side sparsity");
     }
 }

@@ -19,9 +19,18 @@ import java.util.stream.IntStream;
  * @param gate  per layer, W_gate in storage order
  * @param up    per layer, W_up in storage order
  * @param down  per layer, neuron-major W_down in storage order
- * @param order per layer, the neuron at each position; null for the natural layout
+ * @param order   per layer, the neuron at each position; null for the natural layout
+ * @param kernelLayout the name of a kernel provider's own layout stored with these matrices
+ *                ({@link dev.ember.kernel.Kernels#sparseLayout}), or null
+ * @param stored  per layer, that layout's bytes (a sparse-ready file's tensors), or null
  */
-public record NeuronLayout(Tensor[] gate, Tensor[] up, Tensor[] down, int[][] order) {
+public record NeuronLayout(Tensor[] gate, Tensor[] up, Tensor[] down, int[][] order, String kernelLayout,
+                           Tensor[] stored) {
+    /** A layout with no stored kernel layout. */
+    public NeuronLayout(Tensor[] gate, Tensor[] up, Tensor[] down, int[][] order) {
+        this(gate, up, down, order, null, null);
+    }
+
     /** @return neuron i at position i: the model's own gate and up, and the cached neuron-major down copies */
     public static NeuronLayout natural(Weights weights) {
         int layers = weights.config().layers();

@@ -50,6 +50,13 @@ public final class SparseFeedForward implements FeedForward {
         this.gate = layout.gate();
         this.up = layout.up();
         this.down = layout.down();
+        if (layout.stored() != null) { // a sparse-ready file's bundles: the kernels read them instead of building
+            for (int l = 0; l < down.length; l++) {
+                if (layout.kernelLayout().equals(kernels.sparseLayout(gate[l], up[l], down[l]))) {
+                    kernels.useSparseLayout(gate[l], up[l], down[l], layout.stored()[l].data());
+                }
+            }
+        }
         this.activation = weights.config().activation();
         this.dim = weights.config().dim();
         this.ffn = weights.config().ffnDim();

@@ -1,5 +1,6 @@
 package dev.ember.sparsity;
 
+import dev.ember.gguf.GgufFile;
 import dev.ember.kernel.Activation;
 import dev.ember.model.FeedForward;
 import dev.ember.model.Projections;
@@ -9,7 +10,6 @@ import dev.ember.sparsity.chess.ChessSelector;
 import dev.ember.sparsity.coreinfer.CoreInferFeedForward;
 import dev.ember.sparsity.predictor.PredictorSelector;
 import dev.ember.sparsity.predictor.ServedPredictor;
-import dev.ember.sparsity.profile.ModelHash;
 import dev.ember.sparsity.profile.ProfileTensors;
 import dev.ember.sparsity.profile.SparsityProfile;
 import dev.ember.sparsity.relu.ReluSelector;
@@ -44,7 +44,7 @@ public final class SparseMethods implements SparsityProvider {
      * {@code attn:PROFILE}: the per-layer thresholds {@code ember calibrate --method teal} wrote.
      */
     @Override
-    public Projections.Factory projections(String text, Weights weights, Path modelFile) {
+    public Projections.Factory projections(String text, Weights weights, GgufFile model) {
         String arg = text.startsWith("attn:") ? text.substring(5) : "";
         if (arg.isBlank()) {
             throw new IllegalArgumentException("attention sparsity is attn:S with S in [0, 1), or attn:PROFILE (made "
@@ -54,7 +54,7 @@ public final class SparseMethods implements SparsityProvider {
         try {
             s = Double.parseDouble(arg);
         } catch (NumberFormatException e) {
-            return calibratedAttention(Path.of(arg), weights, modelFile);
+            return calibratedAttention(Path.of(arg), weights, model);
         }
         if (!(s >= 0 && s < 1)) {
             throw new IllegalArgumentException("attn:S: S must be in [0, 1), got " + arg);
@@ -62,12 +62,12 @@ public final class SparseMethods implements SparsityProvider {
         return TealProjections.factory(s, weights);
     }
 
-    private static Projections.Factory calibratedAttention(Path profile, Weights weights, Path modelFile) {
+    private static Projections.Factory calibratedAttention(Path profile, Weights weights, GgufFile model) {
         if (!Files.isRegularFile(profile)) {
             throw new IllegalArgumentException("attn: '" + profile + "' is neither a share S in [0, 1) nor a profile "
                     + "file");
         }
-        try (SparsityProfile p = SparsityProfile.open(profile, ModelHash.of(modelFile))) {
+        try (SparsityProfile p = SparsityProfile.open(profile, SparseReadyFile.modelHash(model))) {
             if (!p.method().equals("teal")) {
                 throw new IllegalArgumentException("profile " + profile + " was calibrated for '" + p.method()
                         + "', not 'teal' (attention sparsity)");
@@ -84,7 +84,7 @@ public final class SparseMethods implements SparsityProvider {
     }
 
     @Override
-    public FeedForward.Factory factory(String text, Weights weights, Path modelFile) {
+    public FeedForward.Factory factory(String text, Weights weights, GgufFile model) {
         SparsitySpec spec = SparsitySpec.parse(text);
         int layers = weights.config().layers();
         int dim = weights.config().dim();
@@ -94,24 +94,30 @@ public final class SparseMethods implements SparsityProvider {
             throw new IllegalArgumentException("relu is exact only for models whose FFN activation is relu "
                     + "(ember.ffn_activation = relu); this model's is " + act.name().toLowerCase());
         }
-        NeuronLayout natural = NeuronLayout.natural(weights);
+        // the natural layout's down copies are made at first need: a sparse-ready file's profile needs none
+        java.util.function.Supplier<NeuronLayout> natural = () -> NeuronLayout.natural(weights);
         if (spec.method().equals("coreinfer")) {
+            Tensor[] down = natural.get().down();
             return (w, kernels, maxBatch) -> new CoreInferFeedForward(w, kernels, maxBatch, spec.alpha(), spec.beta(),
-                    spec.cap(), natural.down());
+                    spec.cap(), down);
         }
         return switch (spec.method()) {
-            case "relu" -> (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ReluSelector(), natural);
+            case "relu" -> {
+                NeuronLayout layout = natural.get();
+                yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ReluSelector(), layout);
+            }
             case "synthetic" -> {
+                NeuronLayout layout = natural.get();
                 Tensor[][] ab = spec.gate() ? new Tensor[2][layers] : standIn(weights);
                 Tensor[] a = ab[0];
                 Tensor[] b = ab[1];
                 yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new SyntheticSelector(
                         spec.sparsity(), spec.zipf(), spec.gate(), ffn,
-                        spec.gate() ? null : new LowRankScorer(kernels, a, b, null), System.nanoTime()), natural);
+                        spec.gate() ? null : new LowRankScorer(kernels, a, b, null), System.nanoTime()), layout);
             }
             case "chess" -> {
-                try (SparsityProfile p = open(spec, modelFile, "chess")) {
-                    NeuronLayout layout = layout(p, weights, natural);
+                try (SparsityProfile p = open(spec, model, "chess")) {
+                    NeuronLayout layout = layout(p, weights, natural, model);
                     float[][] tau = new float[layers][];
                     for (int l = 0; l < layers; l++) {
                         tau[l] = inOrder(p.floats(ProfileTensors.chessTau(l)), layout, l, p, ProfileTensors.chessTau(l));
@@ -121,8 +127,8 @@ public final class SparseMethods implements SparsityProvider {
                 }
             }
             case "predictor" -> {
-                try (SparsityProfile p = open(spec, modelFile, "predictor")) {
-                    NeuronLayout layout = layout(p, weights, natural);
+                try (SparsityProfile p = open(spec, model, "predictor")) {
+                    NeuronLayout layout = layout(p, weights, natural, model);
                     Tensor[] a = new Tensor[layers];
                     Tensor[] b = new Tensor[layers];
                     float[][] bias = new float[layers][];
@@ -160,15 +166,30 @@ public final class SparseMethods implements SparsityProvider {
             Collections.synchronizedMap(new WeakHashMap<>());
 
     /**
+     * @param model the model's file, or null: a sparse-ready file's stored layout is used when it has the
+     *              profile's order
      * @return the profile's frequency-ordered layout when it stores one ({@code blk.N.order} for every layer),
      *         else the natural layout
      */
-    private static NeuronLayout layout(SparsityProfile p, Weights weights, NeuronLayout natural) {
+    static NeuronLayout layout(SparsityProfile p, Weights weights, java.util.function.Supplier<NeuronLayout> natural,
+                               GgufFile model) {
         int layers = weights.config().layers();
-        for (int l = 0; l < layers; l++) {
-            if (!p.has(ProfileTensors.order(l))) {
-                return natural; // profiles from before the frequency order
+        int ffn = weights.config().ffnDim();
+        int[][] order = new int[layers][];
+        for (int l = 0; l < layers && order != null; l++) {
+            if (p.has(ProfileTensors.order(l))) {
+                order[l] = NeuronLayout.checkOrder(p.ints(ProfileTensors.order(l)), ffn, "profile " + p.path() + ": "
+                        + ProfileTensors.order(l));
+            } else {
+                order = null; // profiles from before the frequency order
             }
+        }
+        NeuronLayout stored = model == null ? null : SparseReadyFile.stored(model, weights, order);
+        if (stored != null) {
+            return stored;
+        }
+        if (order == null) {
+            return natural.get();
         }
         String key;
         try {
@@ -179,13 +200,7 @@ public final class SparseMethods implements SparsityProvider {
         Map<String, NeuronLayout> perModel = ORDERED.computeIfAbsent(weights, w -> new ConcurrentHashMap<>());
         NeuronLayout made = perModel.get(key);
         if (made == null) {
-            int ffn = weights.config().ffnDim();
-            int[][] order = new int[layers][];
-            for (int l = 0; l < layers; l++) {
-                order[l] = NeuronLayout.checkOrder(p.ints(ProfileTensors.order(l)), ffn, "profile " + p.path() + ": "
-                        + ProfileTensors.order(l));
-            }
-            made = natural.reordered(order);
+            made = natural.get().reordered(order);
             NeuronLayout raced = perModel.putIfAbsent(key, made);
             made = raced != null ? raced : made;
         }
@@ -229,11 +244,11 @@ public final class SparseMethods implements SparsityProvider {
         return down;
     }
 
-    private static SparsityProfile open(SparsitySpec spec, Path modelFile, String method) {
+    private static SparsityProfile open(SparsitySpec spec, GgufFile model, String method) {
         if (!Files.isRegularFile(spec.profile())) {
             throw new IllegalArgumentException("profile not found: " + spec.profile());
         }
-        SparsityProfile p = SparsityProfile.open(spec.profile(), ModelHash.of(modelFile));
+        SparsityProfile p = SparsityProfile.open(spec.profile(), SparseReadyFile.modelHash(model));
         if (!p.method().equals(method)) {
             p.close();
             throw new IllegalArgumentException("profile " + spec.profile() + " was calibrated for '" + p.method()

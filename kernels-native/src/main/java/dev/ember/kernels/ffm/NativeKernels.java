@@ -7,16 +7,15 @@ import dev.ember.kernel.Kernels;
 import dev.ember.kernel.PooledKernels;
 import dev.ember.kernel.WorkerPool;
 import dev.ember.tensor.GgmlType;
+import dev.ember.tensor.SegmentCache;
 import dev.ember.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * {@link Kernels} whose Q4_0, Q8_0, Q4_K and Q6_K matrix products run in C ({@code ember_kernels.c}: llama.cpp's
@@ -49,7 +48,7 @@ public final class NativeKernels extends PooledKernels {
      * so a closed model's copies go with it. The copy costs as much memory as the Q4_0 rows it packs, as
      * llama.cpp's repacked buffers do; decode on it runs ~1.8x the row-by-row dot (docs/performance.md).
      */
-    private static final Map<MemorySegment, MemorySegment> PACKED = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final SegmentCache<MemorySegment> PACKED = new SegmentCache<>();
     private MemorySegment ids = MemorySegment.NULL;
     private MemorySegment starts = MemorySegment.NULL;
     private MemorySegment out = MemorySegment.NULL;
@@ -161,7 +160,7 @@ public final class NativeKernels extends PooledKernels {
      * 3-row stream and an idle one is skipped whole. Made on a model's first sparse token; costs the three
      * matrices' size again (the file's own pages of them are then not read).
      */
-    private static final Map<MemorySegment, MemorySegment> BUNDLES = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final SegmentCache<MemorySegment> BUNDLES = new SegmentCache<>();
     private final Map<Tensor, MemorySegment> bundlesHere = new IdentityHashMap<>();
     private final SparseTask sparseTask = new SparseTask();
     private final ReduceTask reduceTask = new ReduceTask();
@@ -185,12 +184,8 @@ public final class NativeKernels extends PooledKernels {
                                   int resultOff) {
         int dim = Checks.cols(gate);
         GgmlType type = gate.type();
-        boolean kQuant = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
-        boolean fused = up.type() == type && dim % 256 == 0 && (type == GgmlType.Q4_0 && down.type() == type
-                || type == GgmlType.Q8_0 && down.type() == type || kQuant && down.type() == GgmlType.Q8_0);
         int chunks;
-        if (!fused || Checks.cols(down) != dim || Checks.cols(up) != dim || down.rows() != gate.rows()
-                || up.rows() != gate.rows() || count == 0 || (chunks = chunkStarts(ids, count, gate.rows())) < 0) {
+        if (!fused(gate, up, down) || count == 0 || (chunks = chunkStarts(ids, count, gate.rows())) < 0) {
             Kernels.composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateIsGiven, g, u, result,
                     resultOff);
             return;
@@ -252,6 +247,43 @@ public final class NativeKernels extends PooledKernels {
         r.out = null;
         MemorySegment.copy(o, ValueLayout.JAVA_FLOAT, 0, result, resultOff, dim);
         MemorySegment.copy(hValues, ValueLayout.JAVA_FLOAT, 0, g, 0, count);
+    }
+
+    /** @return whether the fused pass runs over these matrices (else the composition does) */
+    private static boolean fused(Tensor gate, Tensor up, Tensor down) {
+        int dim = Checks.cols(gate);
+        GgmlType type = gate.type();
+        boolean kQuant = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+        return up.type() == type && dim % 256 == 0 && (type == GgmlType.Q4_0 && down.type() == type
+                || type == GgmlType.Q8_0 && down.type() == type || kQuant && down.type() == GgmlType.Q8_0)
+                && Checks.cols(down) == dim && Checks.cols(up) == dim && down.rows() == gate.rows()
+                && up.rows() == gate.rows() && gate.data().isNative() && up.data().isNative()
+                && down.data().isNative();
+    }
+
+    /** The bundles' layout, named with the ABI version: a file of another version's bundles is not used. */
+    @Override
+    public String sparseLayout(Tensor gate, Tensor up, Tensor down) {
+        return fused(gate, up, down) ? "ember-native-bundles-" + gate.type().name().toLowerCase(java.util.Locale.ROOT)
+                + "-v" + NativeLibrary.ABI_VERSION : null;
+    }
+
+    @Override
+    public MemorySegment buildSparseLayout(Tensor gate, Tensor up, Tensor down) {
+        if (!fused(gate, up, down)) {
+            throw new IllegalArgumentException("no native bundles for " + gate.name() + " (" + gate.type() + ")");
+        }
+        return bundles(gate, up, down);
+    }
+
+    @Override
+    public void useSparseLayout(Tensor gate, Tensor up, Tensor down, MemorySegment stored) {
+        long bytes = (2 * gate.rowBytes() + down.rowBytes()) * gate.rows();
+        if (!fused(gate, up, down) || stored.byteSize() != bytes) {
+            throw new IllegalArgumentException("stored bundles for " + gate.name() + ": " + stored.byteSize()
+                    + " bytes, these matrices' bundles take " + bytes);
+        }
+        BUNDLES.putIfAbsent(gate.data(), stored);
     }
 
     /** @return {@code scratch}, or a new one of at least {@code bytes} (double the old, so growth is rare) */
@@ -420,13 +452,9 @@ public final class NativeKernels extends PooledKernels {
     }
 
     /** r8d copies of Q4_0/Q8_0 matrices that accumulateRows sums rows of: the same bytes, eight blocks' scales first. */
-    private static final Map<MemorySegment, MemorySegment> R8D = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final SegmentCache<MemorySegment> R8D = new SegmentCache<>();
 
     private static MemorySegment r8d(Tensor w) {
-        MemorySegment made = R8D.get(w.data());
-        if (made != null) {
-            return made;
-        }
         return R8D.computeIfAbsent(w.data(), data -> {
             int rows = Math.toIntExact(w.rows());
             int blocks = Checks.cols(w) / 32;
@@ -542,8 +570,7 @@ public final class NativeKernels extends PooledKernels {
      * eight at a time), made on a tensor's first matvecRows and shared like {@link #PACKED}: only the tensors a
      * sparse FFN reads row by row (gate and up) get one. Costs the tensor's size again.
      */
-    private static final Map<MemorySegment, MemorySegment> SPARSE_PACKED =
-            Collections.synchronizedMap(new WeakHashMap<>());
+    private static final SegmentCache<MemorySegment> SPARSE_PACKED = new SegmentCache<>();
 
     private static MemorySegment sparsePacked(Tensor w) {
         return SPARSE_PACKED.computeIfAbsent(w.data(), data -> {

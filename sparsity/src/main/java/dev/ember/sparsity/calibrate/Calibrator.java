@@ -176,13 +176,13 @@ public final class Calibrator {
         }
         int n = Math.min(tokens.length, o.maxTokens());
         if ("teal".equals(o.method())) {
-            return teal(model, tokens, ModelHash.of(model.path()), o, out, l);
+            return teal(model, tokens, dev.ember.sparsity.SparseReadyFile.modelHash(model.gguf()), o, out, l);
         }
         boolean predictor = "predictor".equals(o.method());
         l.stage("record", n);
         ActivationRecorder.Recording rec = ActivationRecorder.record(model, tokens, o.ctx(), o.maxTokens(),
                 predictor, l::step);
-        String hash = ModelHash.of(model.path());
+        String hash = dev.ember.sparsity.SparseReadyFile.modelHash(model.gguf());
         if (!predictor) {
             return chess(model, tokens, rec, hash, o, out, l);
         }

@@ -325,6 +325,14 @@ public final class SparsityProfile implements AutoCloseable {
         return out;
     }
 
+    /** @return every tensor of the profile by name, in file order; their data is valid until {@link #close} */
+    public Map<String, Tensor> tensors() {
+        if (closed) {
+            throw new IllegalStateException("sparsity profile " + path + " is closed");
+        }
+        return gguf.tensors();
+    }
+
     /**
      * @return a copy of an I32 tensor's values, ne0 fastest
      * @throws EmberException naming the tensor when it is absent, not I32, or too large for an array

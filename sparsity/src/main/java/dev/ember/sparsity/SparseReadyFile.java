@@ -1,0 +1,202 @@
+package dev.ember.sparsity;
+
+import dev.ember.EmberException;
+import dev.ember.Model;
+import dev.ember.SessionOptions;
+import dev.ember.gguf.GgufFile;
+import dev.ember.gguf.GgufValue;
+import dev.ember.gguf.GgufWriter;
+import dev.ember.kernel.Kernels;
+import dev.ember.model.DenseFeedForward;
+import dev.ember.model.Weights;
+import dev.ember.sparsity.profile.ModelHash;
+import dev.ember.sparsity.profile.ProfileTensors;
+import dev.ember.sparsity.profile.SparsityProfile;
+import dev.ember.tensor.GgmlType;
+import dev.ember.tensor.Shape;
+import dev.ember.tensor.Tensor;
+
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * A sparse-ready model file ({@code ember sparsify}): the source model's metadata and tensors, its sparsity
+ * profile (so the file is a profile too: {@code --model M.sparse.gguf --sparsity chess:M.sparse.gguf}), and the
+ * sparse FFN's matrices in their final layout, mapped and used as they are:
+ * <ul>
+ *   <li>{@code blk.N.ffn_gate.sparse}, {@code blk.N.ffn_up.sparse}: W_gate and W_up rows in the profile's
+ *       frequency order (absent when the profile has none: the model's own rows are that order);</li>
+ *   <li>{@code blk.N.ffn_down.sparse}: the neuron-major W_down ({@link NeuronMajor}) in that order;</li>
+ *   <li>{@code blk.N.ffn_bundles}: the kernel provider's own layout of the three (the native fused pass's neuron
+ *       bundles), named in {@value #KERNEL_LAYOUT_KEY}, when the provider that wrote the file has one.</li>
+ * </ul>
+ * {@value #SOURCE_HASH_KEY} ties the file to its source ({@link ModelHash} of it): profiles calibrated on the
+ * source work with the sparse-ready file, and the profile inside carries that hash.
+ */
+public final class SparseReadyFile {
+    /** The {@link ModelHash} of the model the file was made from. */
+    public static final String SOURCE_HASH_KEY = "ember.sparse.source_hash";
+    /** The kernel layout the bundles are stored in ({@link Kernels#sparseLayout}), when they are. */
+    public static final String KERNEL_LAYOUT_KEY = "ember.sparse.kernel_layout";
+
+    private SparseReadyFile() {
+    }
+
+    static String gate(int layer) {
+        return "blk." + layer + ".ffn_gate.sparse";
+    }
+
+    static String up(int layer) {
+        return "blk." + layer + ".ffn_up.sparse";
+    }
+
+    static String down(int layer) {
+        return "blk." + layer + ".ffn_down.sparse";
+    }
+
+    static String bundles(int layer) {
+        return "blk." + layer + ".ffn_bundles";
+    }
+
+    /** @return whether the model file is sparse-ready */
+    public static boolean isSparseReady(GgufFile model) {
+        return model.metadata().contains(SOURCE_HASH_KEY);
+    }
+
+    /** @return the hash a profile of this model carries: its source's for a sparse-ready file, else its own */
+    public static String modelHash(GgufFile model) {
+        GgufValue v = model.metadata().get(SOURCE_HASH_KEY);
+        return v != null ? v.value().toString() : ModelHash.of(model.path());
+    }
+
+    /**
+     * @param order per layer, the order a profile asks for (null: the natural order)
+     * @return the file's stored layout when it is sparse-ready in that order, else null
+     */
+    static NeuronLayout stored(GgufFile model, Weights weights, int[][] order) {
+        if (!isSparseReady(model)) {
+            return null;
+        }
+        int layers = weights.config().layers();
+        Tensor[] g = new Tensor[layers];
+        Tensor[] u = new Tensor[layers];
+        Tensor[] d = new Tensor[layers];
+        Tensor[] b = new Tensor[layers];
+        boolean withBundles = model.metadata().contains(KERNEL_LAYOUT_KEY);
+        for (int l = 0; l < layers; l++) {
+            Tensor embedded = model.findTensor(ProfileTensors.order(l));
+            boolean same = order == null ? embedded == null
+                    : embedded != null && Arrays.equals(order[l], embedded.data().toArray(
+                    java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN)));
+            d[l] = model.findTensor(down(l));
+            if (!same || d[l] == null) {
+                return null; // another order than the file's (a profile other than the one inside)
+            }
+            g[l] = order == null ? weights.layer(l).ffnGate() : model.tensor(gate(l));
+            u[l] = order == null ? weights.layer(l).ffnUp() : model.tensor(up(l));
+            b[l] = withBundles ? model.findTensor(bundles(l)) : null;
+            withBundles &= b[l] != null;
+        }
+        return new NeuronLayout(g, u, d, order, withBundles ? model.metadata().getString(KERNEL_LAYOUT_KEY) : null,
+                withBundles ? b : null);
+    }
+
+    /**
+     * What {@link #write} wrote.
+     *
+     * @param method       the profile's method
+     * @param ordered      whether the FFN rows are stored in frequency order
+     * @param kernelLayout the stored bundles' layout, or null when none were stored
+     * @param bytes        the file's size
+     * @param seconds      the time it took
+     */
+    public record Summary(String method, boolean ordered, String kernelLayout, long bytes, double seconds) {
+    }
+
+    /**
+     * Writes the sparse-ready file of {@code model} with a chess or predictor profile, the layouts made by the
+     * model's own kernels (so the bundles are the ones its provider would build at load).
+     *
+     * @throws EmberException naming the problem: a profile of another model or method, a file that is already
+     *                        sparse-ready, an unwritable output
+     */
+    public static Summary write(Model model, Path profile, Path out) {
+        long t0 = System.nanoTime();
+        GgufFile source = model.gguf();
+        if (isSparseReady(source)) {
+            throw new EmberException(model.path() + " is already sparse-ready; sparsify its source model");
+        }
+        String hash = ModelHash.of(model.path());
+        try (SparsityProfile p = SparsityProfile.open(profile, hash)) {
+            if (!p.method().equals("chess") && !p.method().equals("predictor")) {
+                throw new EmberException("profile " + profile + " is a '" + p.method()
+                        + "' profile; sparsify takes a chess or predictor profile");
+            }
+            // the model's weights and kernels, as a session sees them
+            Object[] seen = new Object[2];
+            model.newSession(SessionOptions.builder().contextLength(8).maxBatch(1).build(), (w, k, maxBatch) -> {
+                seen[0] = w;
+                seen[1] = k;
+                return DenseFeedForward.FACTORY.create(w, k, maxBatch);
+            });
+            Weights weights = (Weights) seen[0];
+            Kernels kernels = (Kernels) seen[1];
+            NeuronLayout layout = SparseMethods.layout(p, weights, () -> NeuronLayout.natural(weights), null);
+            int layers = weights.config().layers();
+            String kernelLayout = kernels.sparseLayout(layout.gate()[0], layout.up()[0], layout.down()[0]);
+            for (int l = 1; l < layers && kernelLayout != null; l++) {
+                if (!kernelLayout.equals(kernels.sparseLayout(layout.gate()[l], layout.up()[l], layout.down()[l]))) {
+                    kernelLayout = null; // layers of different types: the file holds the portable layouts only
+                }
+            }
+
+            GgufWriter w = new GgufWriter().putAll(source.metadata())
+                    .putString(SOURCE_HASH_KEY, hash)
+                    .putString(SparsityProfile.METHOD_KEY, p.method())
+                    .putString(SparsityProfile.MODEL_HASH_KEY, hash)
+                    .putUint32(SparsityProfile.LAYERS_KEY, p.layers());
+            for (Map.Entry<String, String> e : p.params().entrySet()) {
+                w.putString(SparsityProfile.PARAM_PREFIX + e.getKey(), e.getValue());
+            }
+            if (kernelLayout != null) {
+                w.putString(KERNEL_LAYOUT_KEY, kernelLayout);
+            }
+            for (Tensor t : source.tensors().values()) {
+                w.addTensor(t.name(), t.type(), t.shape(), t.data());
+            }
+            for (Tensor t : p.tensors().values()) {
+                if (source.findTensor(t.name()) != null) {
+                    throw new EmberException("profile tensor '" + t.name() + "' has the name of a model tensor");
+                }
+                w.addTensor(t.name(), t.type(), t.shape(), t.data());
+            }
+            for (int l = 0; l < layers; l++) {
+                if (layout.order() != null) {
+                    add(w, gate(l), layout.gate()[l]);
+                    add(w, up(l), layout.up()[l]);
+                }
+                add(w, down(l), layout.down()[l]);
+                if (kernelLayout != null) {
+                    long bytes = (2 * layout.gate()[l].rowBytes() + layout.down()[l].rowBytes()) * layout.gate()[l].rows();
+                    MemorySegment b = kernels.buildSparseLayout(layout.gate()[l], layout.up()[l], layout.down()[l]);
+                    w.addTensor(bundles(l), GgmlType.I8, new Shape(bytes / layout.gate()[l].rows(),
+                            layout.gate()[l].rows()), b.asSlice(0, bytes));
+                }
+            }
+            try {
+                w.write(out);
+            } catch (UncheckedIOException e) {
+                throw new EmberException("cannot write " + out + ": " + e.getMessage(), e);
+            }
+            return new Summary(p.method(), layout.order() != null, kernelLayout, out.toFile().length(),
+                    (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private static void add(GgufWriter w, String name, Tensor t) {
+        w.addTensor(name, t.type(), t.shape(), t.data());
+    }
+}
