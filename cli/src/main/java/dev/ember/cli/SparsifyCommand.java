@@ -37,6 +37,10 @@ final class SparsifyCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the file to write")
     Path output;
 
+    @Option(names = "--attention", description = "also store the input-major attention matrices that attn:S and "
+            + "attn:PROFILE (TEAL) read")
+    boolean attention;
+
     @Option(names = "--kernels", paramLabel = "K",
             description = "scalar, simd or native (default: the best available; the bundles are that provider's)")
     String kernels;
@@ -57,13 +61,13 @@ final class SparsifyCommand implements Callable<Integer> {
         }
         SparseReadyFile.Summary s;
         try (Model m = EngineOptions.load(model, loadOptions)) {
-            s = SparseReadyFile.write(m, profile, output);
+            s = SparseReadyFile.write(m, profile, output, attention);
         }
         PrintWriter out = cmd.getOut();
-        out.printf(Locale.ROOT, "wrote %s: %.1f MB in %.1f s; %s profile, FFN rows %s, %s%n", output, s.bytes() / 1e6,
+        out.printf(Locale.ROOT, "wrote %s: %.1f MB in %.1f s; %s profile, FFN rows %s, %s%s%n", output, s.bytes() / 1e6,
                 s.seconds(), s.method(), s.ordered() ? "in frequency order" : "in neuron order",
                 s.kernelLayout() == null ? "no kernel bundles (the kernels build them at load)"
-                        : "bundles " + s.kernelLayout());
+                        : "bundles " + s.kernelLayout(), s.attention() ? "; input-major attention matrices" : "");
         out.printf("use it with: ember run --model %s --sparsity %s:%s ...%n", output, s.method(), output);
         return 0;
     }

@@ -59,7 +59,7 @@ public final class SparseMethods implements SparsityProvider {
         if (!(s >= 0 && s < 1)) {
             throw new IllegalArgumentException("attn:S: S must be in [0, 1), got " + arg);
         }
-        return TealProjections.factory(s, weights);
+        return TealProjections.factory(s, weights, model);
     }
 
     private static Projections.Factory calibratedAttention(Path profile, Weights weights, GgufFile model) {
@@ -79,7 +79,7 @@ public final class SparseMethods implements SparsityProvider {
                 in[l] = p.floats(ProfileTensors.attentionInputTau(l))[0];
                 out[l] = p.floats(ProfileTensors.attentionOutputTau(l))[0];
             }
-            return TealProjections.calibrated(in, out, weights);
+            return TealProjections.calibrated(in, out, weights, model);
         }
     }
 

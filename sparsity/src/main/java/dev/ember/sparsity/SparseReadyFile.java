@@ -31,7 +31,9 @@ import java.util.Map;
  *       frequency order (absent when the profile has none: the model's own rows are that order);</li>
  *   <li>{@code blk.N.ffn_down.sparse}: the neuron-major W_down ({@link NeuronMajor}) in that order;</li>
  *   <li>{@code blk.N.ffn_bundles}: the kernel provider's own layout of the three (the native fused pass's neuron
- *       bundles), named in {@value #KERNEL_LAYOUT_KEY}, when the provider that wrote the file has one.</li>
+ *       bundles), named in {@value #KERNEL_LAYOUT_KEY}, when the provider that wrote the file has one;</li>
+ *   <li>with {@code attention}, TEAL's input-major attention matrices ({@code blk.N.attn_qkv.input_major}, or
+ *       q, k and v apart, and {@code blk.N.attn_output.input_major}).</li>
  * </ul>
  * {@value #SOURCE_HASH_KEY} ties the file to its source ({@link ModelHash} of it): profiles calibrated on the
  * source work with the sparse-ready file, and the profile inside carries that hash.
@@ -59,6 +61,16 @@ public final class SparseReadyFile {
 
     static String bundles(int layer) {
         return "blk." + layer + ".ffn_bundles";
+    }
+
+    /** @return the name of layer's stored input-major W_q|W_k|W_v (TEAL) */
+    public static String attentionQkv(int layer) {
+        return "blk." + layer + ".attn_qkv.input_major";
+    }
+
+    /** @return the name of layer's stored input-major attention matrix {@code what} (q, k, v or output) */
+    public static String attention(String what, int layer) {
+        return "blk." + layer + ".attn_" + what + ".input_major";
     }
 
     /** @return whether the model file is sparse-ready */
@@ -110,20 +122,23 @@ public final class SparseReadyFile {
      * @param method       the profile's method
      * @param ordered      whether the FFN rows are stored in frequency order
      * @param kernelLayout the stored bundles' layout, or null when none were stored
+     * @param attention    whether TEAL's input-major attention copies were stored
      * @param bytes        the file's size
      * @param seconds      the time it took
      */
-    public record Summary(String method, boolean ordered, String kernelLayout, long bytes, double seconds) {
+    public record Summary(String method, boolean ordered, String kernelLayout, boolean attention, long bytes,
+                          double seconds) {
     }
 
     /**
      * Writes the sparse-ready file of {@code model} with a chess or predictor profile, the layouts made by the
      * model's own kernels (so the bundles are the ones its provider would build at load).
      *
+     * @param attention also store TEAL's input-major attention copies (for {@code attn:S} and {@code attn:PROFILE})
      * @throws EmberException naming the problem: a profile of another model or method, a file that is already
      *                        sparse-ready, an unwritable output
      */
-    public static Summary write(Model model, Path profile, Path out) {
+    public static Summary write(Model model, Path profile, Path out, boolean attention) {
         long t0 = System.nanoTime();
         GgufFile source = model.gguf();
         if (isSparseReady(source)) {
@@ -186,12 +201,25 @@ public final class SparseReadyFile {
                             layout.gate()[l].rows()), b.asSlice(0, bytes));
                 }
             }
+            if (attention) {
+                Tensor[][] copies = dev.ember.sparsity.teal.TealProjections.copies(weights, null);
+                for (int l = 0; l < layers; l++) {
+                    if (copies[0][l] != null) {
+                        add(w, attentionQkv(l), copies[0][l]);
+                    } else {
+                        add(w, attention("q", l), copies[1][l]);
+                        add(w, attention("k", l), copies[2][l]);
+                        add(w, attention("v", l), copies[3][l]);
+                    }
+                    add(w, attention("output", l), copies[4][l]);
+                }
+            }
             try {
                 w.write(out);
             } catch (UncheckedIOException e) {
                 throw new EmberException("cannot write " + out + ": " + e.getMessage(), e);
             }
-            return new Summary(p.method(), layout.order() != null, kernelLayout, out.toFile().length(),
+            return new Summary(p.method(), layout.order() != null, kernelLayout, attention, out.toFile().length(),
                     (System.nanoTime() - t0) / 1e9);
         }
     }

@@ -49,14 +49,16 @@ class SparseReadyFileTest {
         Path sparse = dir.resolve("tiny.sparse.gguf");
         int[] prompt;
         float[] atLoad;
+        float[] withAttention;
         float[] dense;
         try (Model m = load(source)) {
             Calibrator.calibrate(m, text, new Calibrator.Options(method, 0.5, Double.NaN, 8, 3, 512, 64), profile, null);
-            SparseReadyFile.Summary s = SparseReadyFile.write(m, profile, sparse);
+            SparseReadyFile.Summary s = SparseReadyFile.write(m, profile, sparse, true);
             assertTrue(s.ordered(), "the profile's frequency order is stored");
             assertNull(s.kernelLayout(), "the scalar kernels have no layout of their own");
             prompt = m.tokenize("Once upon a time there was a little dog who");
             atLoad = logits(m, method + ":" + profile, prompt);
+            withAttention = logits(m, method + ":" + profile + "+attn:0.3", prompt);
             dense = logits(m, "none", prompt);
         }
         try (Model s = load(sparse)) {
@@ -66,6 +68,9 @@ class SparseReadyFileTest {
             assertArrayEquals(atLoad, logits(s, method + ":" + sparse, prompt), "the profile inside the file");
             assertArrayEquals(atLoad, logits(s, method + ":" + profile, prompt), "the source's profile");
             assertArrayEquals(dense, logits(s, "none", prompt), "dense: the source's tensors");
+            assertNotNull(f.findTensor(SparseReadyFile.attention("output", 0)), "TEAL's copies stored");
+            assertArrayEquals(withAttention, logits(s, method + ":" + sparse + "+attn:0.3", prompt),
+                    "attention sparsity over the stored input-major matrices");
             // the stored layout is what runs: zeroing a stored down row's bytes in a copy changes the logits
             Path tampered = dir.resolve("tampered.gguf");
             Files.copy(sparse, tampered);
@@ -80,7 +85,7 @@ class SparseReadyFileTest {
                         "the first eight stored down rows (the hottest neurons) were read");
             }
             EmberException again = assertThrows(EmberException.class,
-                    () -> SparseReadyFile.write(s, profile, dir.resolve("twice.gguf")));
+                    () -> SparseReadyFile.write(s, profile, dir.resolve("twice.gguf"), false));
             assertTrue(again.getMessage().contains("already sparse-ready"), again.getMessage());
         }
     }
@@ -94,7 +99,7 @@ class SparseReadyFileTest {
         }
         try (Model other = load(SharedData.require("models/tiny-silu-q8_0.gguf"))) {
             EmberException e = assertThrows(EmberException.class,
-                    () -> SparseReadyFile.write(other, profile, dir.resolve("x.gguf")));
+                    () -> SparseReadyFile.write(other, profile, dir.resolve("x.gguf"), false));
             assertTrue(e.getMessage().contains("calibrated for another model"), e.getMessage());
         }
     }

@@ -1,5 +1,6 @@
 package dev.ember.sparsity.teal;
 
+import dev.ember.gguf.GgufFile;
 import dev.ember.kernel.Kernels;
 import dev.ember.model.Config;
 import dev.ember.model.LayerWeights;
@@ -8,6 +9,7 @@ import dev.ember.model.SparsityStats;
 import dev.ember.model.Weights;
 import dev.ember.sparsity.NeuronMajor;
 import dev.ember.sparsity.Quickselect;
+import dev.ember.sparsity.SparseReadyFile;
 import dev.ember.tensor.Shape;
 import dev.ember.tensor.Tensor;
 
@@ -51,8 +53,8 @@ public final class TealProjections implements Projections {
     private final long[] oRowBytes;   // (layers) behind one input of W_o
 
     /** @return the factory for {@code attn:S} on a model: the input-major copies are made once per model */
-    public static Projections.Factory factory(double sparsity, Weights weights) {
-        Tensor[][] copies = copies(weights);
+    public static Projections.Factory factory(double sparsity, Weights weights, GgufFile model) {
+        Tensor[][] copies = copies(weights, model);
         return (w, kernels, maxBatch) -> new TealProjections(w, kernels, sparsity, null, null, copies);
     }
 
@@ -61,8 +63,8 @@ public final class TealProjections implements Projections {
      * @param outTau per layer, the magnitude the output projection's inputs must reach
      * @return the factory for {@code attn:PROFILE}: calibrated per-layer thresholds
      */
-    public static Projections.Factory calibrated(float[] inTau, float[] outTau, Weights weights) {
-        Tensor[][] copies = copies(weights);
+    public static Projections.Factory calibrated(float[] inTau, float[] outTau, Weights weights, GgufFile model) {
+        Tensor[][] copies = copies(weights, model);
         return (w, kernels, maxBatch) -> new TealProjections(w, kernels, Double.NaN, inTau, outTau, copies);
     }
 
@@ -73,12 +75,19 @@ public final class TealProjections implements Projections {
      * Where W_q, W_k and W_v share a block type, one input-major copy of the three side by side: an input channel
      * is then one row of qDim + 2 kvDim values (one stream, one kernel call for the three, and wide enough for
      * every thread to take a share; W_k and W_v alone are often one group of 256 outputs, which one thread sums
-     * while the others wait).
+     * while the others wait). A sparse-ready file that stores them ({@code ember sparsify --attention}) is used
+     * as it is.
+     *
+     * @param model the model's file, or null to make the copies
+     * @return per layer {W_q|W_k|W_v (or null), W_q, W_k, W_v (or null), W_o}, input-major
      */
-    private static Tensor[][] copies(Weights weights) {
+    public static Tensor[][] copies(Weights weights, GgufFile model) {
         return COPIES.computeIfAbsent(weights, ws -> {
             int layers = ws.config().layers();
             Tensor[][] copies = new Tensor[5][layers];
+            if (model != null && stored(model, layers, copies)) {
+                return copies;
+            }
             IntStream.range(0, layers).parallel().forEach(l -> {
                 LayerWeights w = ws.layer(l);
                 if (w.attnQ().type() == w.attnK().type() && w.attnK().type() == w.attnV().type()) {
@@ -92,6 +101,24 @@ public final class TealProjections implements Projections {
             });
             return copies;
         });
+    }
+
+    /** Fills {@code copies} from a sparse-ready file's tensors. @return whether it holds them for every layer */
+    private static boolean stored(GgufFile model, int layers, Tensor[][] copies) {
+        for (int l = 0; l < layers; l++) {
+            copies[0][l] = model.findTensor(SparseReadyFile.attentionQkv(l));
+            for (int k = 0; k < 3 && copies[0][l] == null; k++) {
+                copies[k + 1][l] = model.findTensor(SparseReadyFile.attention("qkv".substring(k, k + 1), l));
+                if (copies[k + 1][l] == null) {
+                    return false;
+                }
+            }
+            copies[4][l] = model.findTensor(SparseReadyFile.attention("output", l));
+            if (copies[4][l] == null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** @return the rows of a, b and c (one type, one row length) as one matrix */
