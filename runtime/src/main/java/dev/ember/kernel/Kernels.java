@@ -108,6 +108,16 @@ public interface Kernels {
     default void useSparseLayout(Tensor gate, Tensor up, Tensor down, java.lang.foreign.MemorySegment stored) {
     }
 
+    /**
+     * Where a fused {@link #sparseFeedForward} over {@code gate}'s neurons cuts them into chunks summed apart
+     * (each chunk's partial output, then the partials in order): at these neuron numbers, ascending multiples of
+     * 8 starting at 0. By default equal spans; a layout whose chosen neurons cluster (frequency order) asks for
+     * spans of equal expected work, so that no thread waits at the end of a layer. The cuts fix the order of the
+     * sums (results depend on them, never on the thread count); they hold for this kernels object's calls.
+     */
+    default void sparseChunks(Tensor gate, int[] starts) {
+    }
+
     /** {@link #sparseFeedForward} as the composition of k's other ops: the oracle, and a fused op's fallback. */
     static void composeSparseFeedForward(Kernels k, Tensor gate, Tensor up, Tensor down, Activation act, int[] ids,
                                          int count, float[] x, int xOff, boolean gateGiven, float[] g, float[] u,

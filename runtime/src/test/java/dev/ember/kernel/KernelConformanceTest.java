@@ -212,14 +212,19 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
                         magnitude[j] += Math.abs((double) eg[k] * deq[ids[k]][j]);
                     }
                 }
+                // the default chunks, and cuts a frequency-ordered layout would ask for (dense at the front)
+                for (int[] cuts : new int[][] {null, {0, 8, 16, 40}}) {
                 float[] first = null;
                 for (int threads : THREADS) {
                     float[] g = gateGiven ? given.clone() : new float[count];
                     float[] out = new float[dim + 2];
-                    kernels(threads).sparseFeedForward(gate, up, down, act, ids, count, x, 3, gateGiven, g,
-                            new float[count], out, 1);
+                    Kernels kern = kernels(threads);
+                    if (cuts != null) {
+                        kern.sparseChunks(gate, cuts);
+                    }
+                    kern.sparseFeedForward(gate, up, down, act, ids, count, x, 3, gateGiven, g, new float[count], out, 1);
                     String what = type + " sparseFeedForward " + act + (gateGiven ? " gate given" : "") + ", "
-                            + threads + " threads";
+                            + threads + " threads" + (cuts == null ? "" : ", cut at " + Arrays.toString(cuts));
                     Agreement.assertClose(what, exp, magnitude, out, 1, 1e-4);
                     for (int k = 0; k < count; k++) {
                         assertEquals(eg[k], g[k], 1e-4 * (1 + Math.abs(eg[k])), what + ": h of neuron " + ids[k]);
@@ -231,6 +236,7 @@ public abstract class KernelConformanceTest extends FloatOpsConformanceTest {
                     } else {
                         Agreement.assertIdentical(what + " vs 1 thread", first, out);
                     }
+                }
                 }
             }
         }

@@ -45,11 +45,24 @@ public final class SparseFeedForward implements FeedForward {
      * @param layout   the FFN's matrices in the order the selector's ids number the neurons
      */
     public SparseFeedForward(Weights weights, Kernels kernels, NeuronSelector selector, NeuronLayout layout) {
+        this(weights, kernels, selector, layout, null);
+    }
+
+    /**
+     * @param density per layer, each position's expected share of tokens that choose it (a frequency-ordered
+     *                layout's calibrated frequencies, a skewed stand-in's chances), or null: the kernels then
+     *                cut the neurons into chunks of equal expected work ({@link Kernels#sparseChunks})
+     */
+    public SparseFeedForward(Weights weights, Kernels kernels, NeuronSelector selector, NeuronLayout layout,
+                             float[][] density) {
         this.kernels = kernels;
         this.selector = selector;
         this.gate = layout.gate();
         this.up = layout.up();
         this.down = layout.down();
+        for (int l = 0; density != null && l < down.length; l++) {
+            kernels.sparseChunks(gate[l], balancedCuts(density[l], CHUNKS));
+        }
         if (layout.stored() != null) { // a sparse-ready file's bundles: the kernels read them instead of building
             for (int l = 0; l < down.length; l++) {
                 if (layout.kernelLayout().equals(kernels.sparseLayout(gate[l], up[l], down[l]))) {
@@ -70,6 +83,31 @@ public final class SparseFeedForward implements FeedForward {
             chosenRowBytes[l] = up[l].rowBytes() + down[l].rowBytes()
                     + (selector.needsGate() ? 0 : gate[l].rowBytes()); // a dense gate is the select phase's
         }
+    }
+
+    /** Chunks a layer's neurons are cut into for the kernels: as many as the native kernels' default. */
+    static final int CHUNKS = 16;
+
+    /**
+     * @return cuts (ascending multiples of 8 from 0) into {@code chunks} spans of about equal expected count, or
+     *         fewer when the density is concentrated in fewer multiples of 8
+     */
+    static int[] balancedCuts(float[] density, int chunks) {
+        double total = 0;
+        for (float d : density) {
+            total += d;
+        }
+        int[] cuts = new int[chunks];
+        int n = 1; // cuts[0] = 0
+        double sum = 0;
+        for (int i = 0; i < density.length && n < chunks; i++) {
+            sum += density[i];
+            int at = (i + 1 + 7) / 8 * 8; // the next multiple of 8 after neuron i
+            if (sum >= total * n / chunks && at > cuts[n - 1] && at < density.length) {
+                cuts[n++] = at;
+            }
+        }
+        return java.util.Arrays.copyOf(cuts, n);
     }
 
     @Override

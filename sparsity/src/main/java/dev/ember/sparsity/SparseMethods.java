@@ -111,9 +111,21 @@ public final class SparseMethods implements SparsityProvider {
                 Tensor[][] ab = spec.gate() ? new Tensor[2][layers] : standIn(weights);
                 Tensor[] a = ab[0];
                 Tensor[] b = ab[1];
+                float[][] density = null;
+                if (spec.zipf() > 0) { // the hot neurons first: chunks of equal expected work
+                    double[] p = SyntheticSelector.probabilities(1 - spec.sparsity(), spec.zipf(), ffn);
+                    float[] d = new float[ffn];
+                    for (int i = 0; i < ffn; i++) {
+                        d[i] = (float) p[i];
+                    }
+                    density = new float[layers][];
+                    java.util.Arrays.fill(density, d);
+                }
+                float[][] chances = density;
                 yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new SyntheticSelector(
                         spec.sparsity(), spec.zipf(), spec.gate(), ffn,
-                        spec.gate() ? null : new LowRankScorer(kernels, a, b, null), System.nanoTime()), layout);
+                        spec.gate() ? null : new LowRankScorer(kernels, a, b, null), System.nanoTime()), layout,
+                        chances);
             }
             case "chess" -> {
                 try (SparsityProfile p = open(spec, model, "chess")) {
@@ -122,8 +134,9 @@ public final class SparseMethods implements SparsityProvider {
                     for (int l = 0; l < layers; l++) {
                         tau[l] = inOrder(p.floats(ProfileTensors.chessTau(l)), layout, l, p, ProfileTensors.chessTau(l));
                     }
+                    float[][] density = density(p, layout);
                     yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels, new ChessSelector(tau, act),
-                            layout);
+                            layout, density);
                 }
             }
             case "predictor" -> {
@@ -151,10 +164,11 @@ public final class SparseMethods implements SparsityProvider {
                         bias[l] = p.floats(ProfileTensors.predictorBias(l));
                         threshold[l] = p.floats(ProfileTensors.predictorThreshold(l))[0];
                     }
+                    float[][] density = density(p, layout);
                     yield (w, kernels, maxBatch) -> new SparseFeedForward(w, kernels,
                             new PredictorSelector(new LowRankScorer(kernels, a, b, bias), threshold, labelTau, act,
                                     layout.order()),
-                            layout);
+                            layout, density);
                 }
             }
             default -> throw new IllegalArgumentException("unknown sparsity method '" + spec.method() + "'");
@@ -205,6 +219,24 @@ public final class SparseMethods implements SparsityProvider {
             made = raced != null ? raced : made;
         }
         return made;
+    }
+
+    /**
+     * @return per layer the profile's activation frequencies by position, for a frequency-ordered layout (its
+     *         chosen neurons cluster at the front, so the kernels' chunks should not be equal spans); else null
+     */
+    private static float[][] density(SparsityProfile p, NeuronLayout layout) {
+        if (layout.order() == null) {
+            return null;
+        }
+        float[][] density = new float[layout.order().length][];
+        for (int l = 0; l < density.length; l++) {
+            if (!p.has(ProfileTensors.frequency(l))) {
+                return null;
+            }
+            density[l] = inOrder(p.floats(ProfileTensors.frequency(l)), layout, l, p, ProfileTensors.frequency(l));
+        }
+        return density;
     }
 
     /** @return a profile's per-neuron values, checked for length, in the layout's order */

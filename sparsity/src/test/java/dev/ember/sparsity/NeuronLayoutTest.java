@@ -41,6 +41,18 @@ class NeuronLayoutTest {
         assertThrows(IllegalArgumentException.class, () -> NeuronLayout.checkOrder(new int[] {0, 1, 2}, 4, "o"));
     }
 
+    @Test
+    void chunksOfEqualExpectedWork() {
+        float[] skewed = new float[128];
+        java.util.Arrays.fill(skewed, 0.05f);
+        java.util.Arrays.fill(skewed, 0, 16, 1f); // 16 hot neurons, then a thin tail: 21.6 expected in all
+        // a quarter each: 5.4 by neuron 5 (cut at 8), 10.8 by 10 (16), 16.2 by 19 (24)
+        assertArrayEquals(new int[] {0, 8, 16, 24}, SparseFeedForward.balancedCuts(skewed, 4));
+        float[] even = new float[128];
+        java.util.Arrays.fill(even, 0.3f);
+        assertArrayEquals(new int[] {0, 32, 64, 96}, SparseFeedForward.balancedCuts(even, 4));
+    }
+
     /**
      * A profile calibrated with its frequency order, and the same profile without it: each token must choose
      * the same neurons in every layer (the selection is exact: the same gate rows or scores by another name),

@@ -185,7 +185,8 @@ public final class NativeKernels extends PooledKernels {
         int dim = Checks.cols(gate);
         GgmlType type = gate.type();
         int chunks;
-        if (!fused(gate, up, down) || count == 0 || (chunks = chunkStarts(ids, count, gate.rows())) < 0) {
+        if (!fused(gate, up, down) || count == 0
+                || (chunks = chunkStarts(ids, count, gate.rows(), chunkPlans.get(gate))) < 0) {
             Kernels.composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateIsGiven, g, u, result,
                     resultOff);
             return;
@@ -315,20 +316,37 @@ public final class NativeKernels extends PooledKernels {
         view.put(t, copy);
     }
 
+    /** Chunk cuts asked for per gate tensor ({@link #sparseChunks}): this session's, as its layout wants them. */
+    private final Map<Tensor, int[]> chunkPlans = new IdentityHashMap<>();
+
+    @Override
+    public void sparseChunks(Tensor gate, int[] cuts) {
+        if (cuts.length == 0 || cuts.length > 8 * CHUNKS || cuts[0] != 0) {
+            throw new IllegalArgumentException("chunk cuts start at 0, at most " + 8 * CHUNKS + " of them");
+        }
+        for (int c = 1; c < cuts.length; c++) {
+            if (cuts[c] <= cuts[c - 1] || cuts[c] % 8 != 0 || cuts[c] >= gate.rows()) {
+                throw new IllegalArgumentException("chunk cuts must be ascending multiples of 8 below "
+                        + gate.rows() + ", got " + java.util.Arrays.toString(cuts));
+            }
+        }
+        chunkPlans.put(gate, cuts.clone());
+    }
+
     /**
      * Fills {@link #starts}: chunk c holds the chosen neurons numbered in [c * span, (c + 1) * span), span a
-     * multiple of the kernel's windows of 8, so a chunk's sums depend on neither the thread count nor which idle
-     * neurons were listed.
+     * multiple of the kernel's windows of 8 (or between the cuts a layout asked for), so a chunk's sums depend on
+     * neither the thread count nor which idle neurons were listed.
      *
      * @return the number of chunks, or -1 when the ids are not ascending (the chunks need them so)
      */
-    private int chunkStarts(int[] ids, int count, long neurons) {
+    private int chunkStarts(int[] ids, int count, long neurons, int[] cuts) {
         int ffn = Math.toIntExact(neurons);
         int span = (ffn + 8 * CHUNKS - 1) / (8 * CHUNKS) * 8;
-        int chunks = (ffn + span - 1) / span;
+        int chunks = cuts != null ? cuts.length : (ffn + span - 1) / span;
         starts = grown(starts, 4L * (chunks + 1));
         for (int c = 0, k = 0; c <= chunks; c++) {
-            long bound = (long) c * span;
+            long bound = cuts == null ? (long) c * span : c < chunks ? cuts[c] : ffn;
             while (k < count && ids[k] < bound) {
                 if (k > 0 && ids[k] <= ids[k - 1]) {
                     return -1;
