@@ -25,8 +25,9 @@ final class EngineOptions {
     String kernels;
 
     @Option(names = "--sparsity", paramLabel = "SPEC", defaultValue = SessionOptions.DENSE,
-            description = "feed-forward sparsity: none (default), relu, chess:PROFILE, predictor:PROFILE, "
-                    + "coreinfer[:ALPHA,BETA[,CAP]], synthetic:S[:gate][:zipf[=A]], attn:S, FFN+attn:S")
+            description = "sparsity: none (default), relu, chess:PROFILE, predictor:PROFILE, "
+                    + "coreinfer[:ALPHA,BETA[,CAP]], synthetic:S[:gate][:zipf[=A]] (FFN); attn:S, attn:PROFILE "
+                    + "(attention inputs); FFN+attn:...")
     String sparsity;
 
     /** @return the load options; a bad value is a usage error (exit 2) naming it */
