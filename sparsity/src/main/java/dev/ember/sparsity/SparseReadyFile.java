@@ -109,11 +109,22 @@ public final class SparseReadyFile {
             }
             g[l] = order == null ? weights.layer(l).ffnGate() : model.tensor(gate(l));
             u[l] = order == null ? weights.layer(l).ffnUp() : model.tensor(up(l));
+            check(model, g[l], weights.layer(l).ffnGate().shape(), weights.layer(l).ffnGate().type());
+            check(model, u[l], weights.layer(l).ffnUp().shape(), weights.layer(l).ffnUp().type());
+            check(model, d[l], new Shape(weights.config().dim(), weights.config().ffnDim()), d[l].type());
             b[l] = withBundles ? model.findTensor(bundles(l)) : null;
             withBundles &= b[l] != null;
         }
         return new NeuronLayout(g, u, d, order, withBundles ? model.metadata().getString(KERNEL_LAYOUT_KEY) : null,
                 withBundles ? b : null);
+    }
+
+    /** @throws EmberException naming the tensor when a stored matrix has another shape or type than its source */
+    private static void check(GgufFile model, Tensor t, Shape shape, GgmlType type) {
+        if (!java.util.Arrays.equals(t.shape().dims(), shape.dims()) || t.type() != type) {
+            throw new EmberException(model.path() + ": stored tensor '" + t.name() + "' is " + t.type() + " "
+                    + t.shape() + ", the model needs " + type + " " + shape + "; sparsify the source again");
+        }
     }
 
     /**
