@@ -71,6 +71,11 @@ public final class BenchCli implements Callable<Integer> {
             + "(default: -Dember.cache, $EMBER_CACHE or ~/.cache/ember)")
     Path cacheDir;
 
+    @Option(names = "--background-load", paramLabel = "N", defaultValue = "0",
+            description = "also measure decode while N busy threads compete for the cores, alternating with idle "
+                    + "repetitions, and report the ratio (default: 0, none)")
+    int backgroundLoad;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -116,9 +121,9 @@ public final class BenchCli implements Callable<Integer> {
             throw new CommandLine.ParameterException(cmd,
                     "--quant applies to --synthetic only; a model file has its own");
         }
-        if (promptTokens < 1 || genTokens < 1 || repetitions < 1 || threads < 0) {
+        if (promptTokens < 1 || genTokens < 1 || repetitions < 1 || threads < 0 || backgroundLoad < 0) {
             throw new CommandLine.ParameterException(cmd, "--prompt-tokens, --gen-tokens and --repetitions must be "
-                    + ">= 1 and --threads >= 0");
+                    + ">= 1, --threads and --background-load >= 0");
         }
         Path file;
         String name;
@@ -131,7 +136,7 @@ public final class BenchCli implements Callable<Integer> {
             name = source.synthetic;
         }
         EndToEndBench.Result r = EndToEndBench.run(file, new EndToEndBench.Settings(threads, promptTokens, genTokens,
-                kernels, sparsity, repetitions));
+                kernels, sparsity, repetitions, backgroundLoad));
         BenchReport report = new BenchReport(name, r);
         cmd.getOut().println(json ? report.json() : report.text());
         return 0;

@@ -45,6 +45,14 @@ record BenchReport(String model, EndToEndBench.Result r) {
         }
         m.put("dense_ffn_gb_per_second", r.denseFfnGbPerSecond());
         m.put("huge_page_bytes", r.hugePageBytes());
+        m.put("rss_bytes", r.rssBytes());
+        m.put("repacked_bytes", r.repackedBytes());
+        if (r.background() != null) {
+            m.put("background_threads", r.background().threads());
+            m.put("background_idle_decode_tokens_per_second", r.background().idleTokensPerSecond());
+            m.put("background_decode_tokens_per_second", r.background().loadedTokensPerSecond());
+            m.put("background_ratio", r.background().ratio());
+        }
         m.put("allocated_bytes_per_token", r.allocatedBytesPerToken());
         m.put("load_average", r.loadAverage());
         return m;
@@ -77,10 +85,13 @@ record BenchReport(String model, EndToEndBench.Result r) {
                 model %s (%s), kernels %s, %d threads, sparsity %s; load average before: %.2f
                 prefill %.1f tok/s, decode %.2f tok/s
                 bytes/token %.1f MB, read bandwidth %.2f GB/s -> bound %.2f tok/s, efficiency %.1f %%
-                allocated %.0f bytes per decoded token; %.0f MB in huge pages""",
+                allocated %.0f bytes per decoded token; %.0f MB in huge pages; resident %.0f MB, repacked copies %.0f MB""",
                 model, r.quant().toLowerCase(Locale.ROOT), r.kernels(), r.threads(), r.sparsity(), r.loadAverage(),
                 r.prefillTokensPerSecond(), r.decodeTokensPerSecond(), r.bytesPerToken() / 1e6,
                 r.bandwidthGbPerSecond(), r.bandwidthGbPerSecond() * 1e9 / r.bytesPerToken(), r.efficiency() * 100,
-                r.allocatedBytesPerToken(), r.hugePageBytes() / 1e6) + sparse;
+                r.allocatedBytesPerToken(), r.hugePageBytes() / 1e6, r.rssBytes() / 1e6, r.repackedBytes() / 1e6) + sparse
+                + (r.background() == null ? "" : String.format(Locale.ROOT,
+                "%nwith %d busy threads: decode %.2f tok/s against %.2f alone (%.2fx)", r.background().threads(),
+                r.background().loadedTokensPerSecond(), r.background().idleTokensPerSecond(), r.background().ratio()));
     }
 }

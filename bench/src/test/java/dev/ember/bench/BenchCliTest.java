@@ -59,6 +59,32 @@ class BenchCliTest {
     }
 
     @Test
+    void backgroundLoadAndMemoryAreReported() throws Exception {
+        Run r = bench("--synthetic", "tiny", "--quant", "q4_0", "--gen-tokens", "8", "--prompt-tokens", "8",
+                "--threads", "2", "--repetitions", "2", "--cache-dir", cache.toString(), "--background-load", "1",
+                "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(1, json.get("background_threads").asInt());
+        double idle = json.get("background_idle_decode_tokens_per_second").asDouble();
+        double loaded = json.get("background_decode_tokens_per_second").asDouble();
+        assertTrue(idle > 0 && loaded > 0, r.out());
+        assertEquals(loaded / idle, json.get("background_ratio").asDouble(), 1e-9);
+        if (Files.exists(Path.of("/proc/self/status"))) {
+            assertTrue(json.get("rss_bytes").asLong() > json.get("bytes_per_token").asLong(), r.out());
+        }
+        if (json.get("kernels").asText().equals("native")) {
+            // the x8 copy of every Q4_0 matrix but the output's last partial group: about the weights' size
+            long repacked = json.get("repacked_bytes").asLong();
+            assertTrue(repacked > json.get("bytes_per_token").asLong() / 2, "repacked " + repacked + ": " + r.out());
+        }
+        Run bad = bench("--synthetic", "tiny", "--quant", "q4_0", "--background-load", "-1", "--cache-dir",
+                cache.toString());
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("--background-load"), bad.err());
+    }
+
+    @Test
     void sparseRunsReportDenseInTheSameProcess() throws Exception {
         Run r = bench("--synthetic", "tiny", "--quant", "q8_0", "--gen-tokens", "8", "--prompt-tokens", "8",
                 "--threads", "2", "--repetitions", "2", "--cache-dir", cache.toString(), "--sparsity",

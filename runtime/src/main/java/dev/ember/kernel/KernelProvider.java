@@ -17,4 +17,9 @@ public interface KernelProvider {
 
     /** @return a new per-session instance that splits its work over {@code pool} */
     Kernels create(WorkerPool pool);
+
+    /** @return bytes this provider's repacked copies of weights hold in memory now, over every live model */
+    default long repackedBytes() {
+        return 0;
+    }
 }

@@ -36,6 +36,19 @@ public final class SegmentCache<V> {
         return v != null ? v : putIfAbsent(key, make.apply(key));
     }
 
+    /** @return the sum of {@code size} over the values of live entries (what the cache holds in memory) */
+    public long sum(java.util.function.ToLongFunction<V> size) {
+        synchronized (map) {
+            long total = 0;
+            for (Map.Entry<MemorySegment, Entry<V>> e : map.entrySet()) {
+                if (e.getValue().scope().isAlive()) {
+                    total += size.applyAsLong(e.getValue().value());
+                }
+            }
+            return total;
+        }
+    }
+
     /** @return the value already there for {@code key}, else {@code value}, now stored */
     public V putIfAbsent(MemorySegment key, V value) {
         synchronized (map) {

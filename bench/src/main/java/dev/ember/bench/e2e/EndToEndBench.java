@@ -47,7 +47,27 @@ public final class EndToEndBench {
      * @param repetitions  timed repetitions (the median is reported)
      */
     public record Settings(int threads, int promptTokens, int genTokens, String kernels, String sparsity,
-                           int repetitions) {
+                           int repetitions, int backgroundThreads) {
+        /** Settings without competing load. */
+        public Settings(int threads, int promptTokens, int genTokens, String kernels, String sparsity,
+                        int repetitions) {
+            this(threads, promptTokens, genTokens, kernels, sparsity, repetitions, 0);
+        }
+    }
+
+    /**
+     * Decode sharing the CPU ({@code --background-load N}): N busy threads started and stopped by the bench,
+     * repetitions alternating with idle ones.
+     *
+     * @param threads              the busy threads
+     * @param idleTokensPerSecond  decode speed with none (median)
+     * @param loadedTokensPerSecond decode speed with them running (median)
+     */
+    public record Background(int threads, double idleTokensPerSecond, double loadedTokensPerSecond) {
+        /** @return loaded over idle decode speed */
+        public double ratio() {
+            return loadedTokensPerSecond / idleTokensPerSecond;
+        }
     }
 
     /**
@@ -74,13 +94,16 @@ public final class EndToEndBench {
      *                               copies and bundles ask for them), from /proc/self/smaps_rollup; -1 if unknown
      * @param attentionSparsity      with {@code attn:}, the share of attention projection weight bytes the timed
      *                               decode tokens skipped; NaN when the attention ran dense
+     * @param rssBytes               the process's resident memory after the run (VmRSS), -1 if the OS does not say
+     * @param repackedBytes          bytes the kernel providers' repacked weight copies hold after the run
+     * @param background             decode with competing busy threads, or null when not asked for
      */
     public record Result(String quant, String kernels, int threads, String sparsity, double prefillTokensPerSecond,
                          double decodeTokensPerSecond, long bytesPerToken, double bandwidthGbPerSecond,
                          double loadAverage, double allocatedBytesPerToken, double denseDecodeTokensPerSecond,
                          double[] layerSparsity, double[] sparseMillisPerToken, double denseFfnGbPerSecond,
                          double sparseFfnGbPerSecond, double sparseFfnBytesPerToken, long hugePageBytes,
-                         double attentionSparsity) {
+                         double attentionSparsity, long rssBytes, long repackedBytes, Background background) {
         /** @return sparse decode speed over dense decode speed (NaN when dense) */
         public double speedup() {
             return decodeTokensPerSecond / denseDecodeTokensPerSecond;
@@ -183,8 +206,51 @@ public final class EndToEndBench {
                     median(decode), bytesPerToken, bandwidth, load, allocated,
                     sparse ? median(denseDecode) : Double.NaN, layerSparsity, phases,
                     (double) denseFfnBytes / denseFfnNanos, sparse ? (double) sparseFfnBytes / sparseFfnNanos
-                    : Double.NaN, sparse ? (double) sparseFfnBytes / tokens : 0, hugePageBytes(), attentionSparsity);
+                    : Double.NaN, sparse ? (double) sparseFfnBytes / tokens : 0, hugePageBytes(), attentionSparsity,
+                    rssBytes(), repackedBytes(), background(session, prompt, s));
         }
+    }
+
+    /**
+     * Decode alone and with {@code s.backgroundThreads()} busy threads, repetitions alternating, so both see the
+     * same machine. @return null when no background load was asked for
+     */
+    private static Background background(Session session, int[] prompt, Settings s) {
+        if (s.backgroundThreads() <= 0) {
+            return null;
+        }
+        double[] idle = new double[s.repetitions()];
+        double[] loaded = new double[s.repetitions()];
+        for (int r = 0; r < s.repetitions(); r++) {
+            idle[r] = s.genTokens() * 1e9 / repetition(session, prompt, s.genTokens(), new Allocation())[1];
+            try (BusyThreads busy = BusyThreads.start(s.backgroundThreads())) {
+                loaded[r] = s.genTokens() * 1e9 / repetition(session, prompt, s.genTokens(), new Allocation())[1];
+            }
+        }
+        return new Background(s.backgroundThreads(), median(idle), median(loaded));
+    }
+
+    /** @return VmRSS of /proc/self/status in bytes, or -1 where the OS does not say */
+    static long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: unknown
+        }
+        return -1;
+    }
+
+    /** @return the repacked weight copies every kernel provider holds */
+    static long repackedBytes() {
+        long total = 0;
+        for (dev.ember.kernel.KernelProvider p : java.util.ServiceLoader.load(dev.ember.kernel.KernelProvider.class)) {
+            total += p.repackedBytes();
+        }
+        return total;
     }
 
     /** @return AnonHugePages of /proc/self/smaps_rollup in bytes, or -1 where the OS does not say */

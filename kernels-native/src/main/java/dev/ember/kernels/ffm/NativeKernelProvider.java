@@ -51,4 +51,9 @@ public final class NativeKernelProvider implements KernelProvider {
         }
         throw new IllegalStateException("no kernels besides native are available: the scalar ones should be");
     }
+
+    @Override
+    public long repackedBytes() {
+        return unavailableReason() == null ? NativeKernels.repackedBytes() : 0;
+    }
 }

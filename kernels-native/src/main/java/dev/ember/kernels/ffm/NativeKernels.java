@@ -250,6 +250,15 @@ public final class NativeKernels extends PooledKernels {
         MemorySegment.copy(hValues, ValueLayout.JAVA_FLOAT, 0, g, 0, count);
     }
 
+    /**
+     * @return the bytes the native kernels' repacked copies hold in memory, for every live model: the x8 and r8b
+     *         rows, the bundles made at load (a sparse-ready file's are file pages, not counted), the r8d rows
+     */
+    public static long repackedBytes() {
+        java.util.function.ToLongFunction<MemorySegment> made = m -> m.isMapped() ? 0 : m.byteSize();
+        return PACKED.sum(made) + SPARSE_PACKED.sum(made) + BUNDLES.sum(made) + R8D.sum(made);
+    }
+
     /** @return whether the fused pass runs over these matrices (else the composition does) */
     private static boolean fused(Tensor gate, Tensor up, Tensor down) {
         int dim = Checks.cols(gate);
