@@ -2,6 +2,7 @@ package dev.ember.bench;
 
 import dev.ember.EmberException;
 import dev.ember.bench.e2e.EndToEndBench;
+import dev.ember.bench.e2e.LlamaBench;
 import dev.ember.bench.e2e.SyntheticCache;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
@@ -76,6 +77,11 @@ public final class BenchCli implements Callable<Integer> {
                     + "repetitions, and report the ratio (default: 0, none)")
     int backgroundLoad;
 
+    @Option(names = "--compare-llama-bench", paramLabel = "PATH",
+            description = "then run llama.cpp's llama-bench at PATH on the same file, threads, prompt and generation "
+                    + "lengths, and report the ratios (llama.cpp is yours to build: never fetched or built by Ember)")
+    Path llamaBench;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -137,7 +143,9 @@ public final class BenchCli implements Callable<Integer> {
         }
         EndToEndBench.Result r = EndToEndBench.run(file, new EndToEndBench.Settings(threads, promptTokens, genTokens,
                 kernels, sparsity, repetitions, backgroundLoad));
-        BenchReport report = new BenchReport(name, r);
+        LlamaBench.Result llama = llamaBench == null ? null
+                : LlamaBench.run(llamaBench, file, r.threads(), promptTokens, genTokens, repetitions);
+        BenchReport report = new BenchReport(name, r, llama);
         cmd.getOut().println(json ? report.json() : report.text());
         return 0;
     }

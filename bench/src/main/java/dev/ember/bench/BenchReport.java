@@ -4,13 +4,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.ember.bench.e2e.EndToEndBench;
+import dev.ember.bench.e2e.LlamaBench;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** One {@code ember bench} result as DESIGN.md section 6's JSON object, or as a few lines for people. */
-record BenchReport(String model, EndToEndBench.Result r) {
+/**
+ * One {@code ember bench} result as DESIGN.md section 6's JSON object, or as a few lines for people; with
+ * llama-bench's on the same file when it was asked for ({@code llama} null otherwise).
+ */
+record BenchReport(String model, EndToEndBench.Result r, LlamaBench.Result llama) {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** @return the JSON fields in DESIGN.md's order, then this harness's extras */
@@ -44,6 +48,13 @@ record BenchReport(String model, EndToEndBench.Result r) {
             }
         }
         m.put("dense_ffn_gb_per_second", r.denseFfnGbPerSecond());
+        if (llama != null) {
+            m.put("llama_cpp_prefill_tokens_per_second", llama.prefillTokensPerSecond());
+            m.put("llama_cpp_decode_tokens_per_second", llama.decodeTokensPerSecond());
+            m.put("prefill_ratio", r.prefillTokensPerSecond() / llama.prefillTokensPerSecond());
+            m.put("decode_ratio", r.decodeTokensPerSecond() / llama.decodeTokensPerSecond());
+            m.put("llama_cpp_commit", llama.commit());
+        }
         m.put("huge_page_bytes", r.hugePageBytes());
         m.put("rss_bytes", r.rssBytes());
         m.put("repacked_bytes", r.repackedBytes());
@@ -90,6 +101,12 @@ record BenchReport(String model, EndToEndBench.Result r) {
                 r.prefillTokensPerSecond(), r.decodeTokensPerSecond(), r.bytesPerToken() / 1e6,
                 r.bandwidthGbPerSecond(), r.bandwidthGbPerSecond() * 1e9 / r.bytesPerToken(), r.efficiency() * 100,
                 r.allocatedBytesPerToken(), r.hugePageBytes() / 1e6, r.rssBytes() / 1e6, r.repackedBytes() / 1e6) + sparse
+                + (llama == null ? "" : String.format(Locale.ROOT,
+                "%nllama-bench (%s) on the same file: prefill %.1f tok/s, decode %.2f tok/s; Ember/llama.cpp: prefill "
+                        + "%.2fx, decode %.2fx", llama.commit().isEmpty() ? "commit unknown" : llama.commit(),
+                llama.prefillTokensPerSecond(), llama.decodeTokensPerSecond(),
+                r.prefillTokensPerSecond() / llama.prefillTokensPerSecond(),
+                r.decodeTokensPerSecond() / llama.decodeTokensPerSecond()))
                 + (r.background() == null ? "" : String.format(Locale.ROOT,
                 "%nwith %d busy threads: decode %.2f tok/s against %.2f alone (%.2fx)", r.background().threads(),
                 r.background().loadedTokensPerSecond(), r.background().idleTokensPerSecond(), r.background().ratio()));

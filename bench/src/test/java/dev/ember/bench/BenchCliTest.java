@@ -84,6 +84,37 @@ class BenchCliTest {
         assertTrue(bad.err().contains("--background-load"), bad.err());
     }
 
+    /**
+     * --compare-llama-bench runs the program on the same file and settings and divides: a stand-in for llama-bench
+     * (a shell script printing llama-bench's JSON and keeping its arguments), since no test may need llama.cpp.
+     */
+    @Test
+    void comparesWithLlamaBenchOnTheSameFileAndSettings() throws Exception {
+        Path args = cache.resolve("args.txt");
+        Path fake = cache.resolve("llama-bench");
+        Files.writeString(fake, "#!/bin/sh\necho \"$@\" > " + args + "\n"
+                + "echo '[{\"build_commit\": \"c392e50\", \"n_prompt\": 8, \"n_gen\": 0, \"avg_ts\": 400.0},"
+                + " {\"build_commit\": \"c392e50\", \"n_prompt\": 0, \"n_gen\": 8, \"avg_ts\": 50.0}]'\n");
+        assertTrue(fake.toFile().setExecutable(true));
+        Run r = bench("--synthetic", "tiny", "--quant", "q8_0", "--gen-tokens", "8", "--prompt-tokens", "8",
+                "--threads", "2", "--repetitions", "2", "--cache-dir", cache.toString(), "--compare-llama-bench",
+                fake.toString(), "--json");
+        assertEquals(0, r.status(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(400.0, json.get("llama_cpp_prefill_tokens_per_second").asDouble());
+        assertEquals(50.0, json.get("llama_cpp_decode_tokens_per_second").asDouble());
+        assertEquals(json.get("prefill_tokens_per_second").asDouble() / 400.0, json.get("prefill_ratio").asDouble(), 1e-9);
+        assertEquals(json.get("decode_tokens_per_second").asDouble() / 50.0, json.get("decode_ratio").asDouble(), 1e-9);
+        assertEquals("c392e50", json.get("llama_cpp_commit").asText());
+        String passed = Files.readString(args).strip();
+        assertTrue(passed.matches("-m \\S+tiny\\S*\\.gguf -t 2 -p 8 -n 8 -r 2 -o json"), passed);
+
+        Run missing = bench("--synthetic", "tiny", "--quant", "q8_0", "--gen-tokens", "4", "--prompt-tokens", "4",
+                "--repetitions", "1", "--cache-dir", cache.toString(), "--compare-llama-bench", "/no/llama-bench");
+        assertEquals(1, missing.status());
+        assertTrue(missing.err().contains("/no/llama-bench is not an executable llama-bench"), missing.err());
+    }
+
     @Test
     void sparseRunsReportDenseInTheSameProcess() throws Exception {
         Run r = bench("--synthetic", "tiny", "--quant", "q8_0", "--gen-tokens", "8", "--prompt-tokens", "8",
