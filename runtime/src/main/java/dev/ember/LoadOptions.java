@@ -11,8 +11,11 @@ package dev.ember;
  *                0 = every available core
  * @param kernels the kernel implementation by name ("scalar", "simd", "native"); null = the
  *                {@code ember.kernels} system property, else the best available
+ * @param repack  whether the kernels may keep repacked copies of the weights (the native kernels' interleaved
+ *                rows and neuron bundles: faster, and the copied matrices' size again in memory); false for
+ *                memory-tight boards
  */
-public record LoadOptions(int threads, String kernels) {
+public record LoadOptions(int threads, String kernels, boolean repack) {
     /** Checks the values. @throws EmberException if threads is negative */
     public LoadOptions {
         if (threads < 0) {
@@ -23,9 +26,14 @@ public record LoadOptions(int threads, String kernels) {
         }
     }
 
-    /** @return the defaults: every core, the best kernels */
+    /** Options with repacked copies allowed. */
+    public LoadOptions(int threads, String kernels) {
+        this(threads, kernels, true);
+    }
+
+    /** @return the defaults: every core, the best kernels, repacked copies allowed */
     public static LoadOptions defaults() {
-        return new LoadOptions(0, null);
+        return new LoadOptions(0, null, true);
     }
 
     /** @return a builder starting from the defaults */
@@ -42,6 +50,7 @@ public record LoadOptions(int threads, String kernels) {
     public static final class Builder {
         private int threads;
         private String kernels;
+        private boolean repack = true;
 
         private Builder() {
         }
@@ -58,9 +67,15 @@ public record LoadOptions(int threads, String kernels) {
             return this;
         }
 
+        /** @return this, allowing repacked copies of the weights or not (default: allowed) */
+        public Builder repack(boolean value) {
+            repack = value;
+            return this;
+        }
+
         /** @return the options */
         public LoadOptions build() {
-            return new LoadOptions(threads, kernels);
+            return new LoadOptions(threads, kernels, repack);
         }
     }
 }

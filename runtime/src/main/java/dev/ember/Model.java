@@ -41,9 +41,10 @@ public final class Model implements AutoCloseable {
     private final int[] endOfGeneration;
     private final KernelSelection.Selection kernels;
     private final WorkerPool pool;
+    private final boolean repack;
 
     private Model(Path path, GgufFile gguf, Transformer transformer, Tokenizer tokenizer,
-                  KernelSelection.Selection kernels, WorkerPool pool) {
+                  KernelSelection.Selection kernels, WorkerPool pool, boolean repack) {
         this.path = path;
         this.gguf = gguf;
         this.transformer = transformer;
@@ -52,6 +53,7 @@ public final class Model implements AutoCloseable {
         this.endOfGeneration = EndOfGeneration.ids(tokenizer.vocabulary());
         this.kernels = kernels;
         this.pool = pool;
+        this.repack = repack;
     }
 
     /** Loads a model with the default options: every core, the best kernels. */
@@ -79,7 +81,7 @@ public final class Model implements AutoCloseable {
             Transformer transformer = Transformer.load(gguf);
             Tokenizer tokenizer = Tokenizers.fromGguf(gguf.metadata());
             pool = new WorkerPool(options.resolvedThreads());
-            return new Model(path, gguf, transformer, tokenizer, selection, pool);
+            return new Model(path, gguf, transformer, tokenizer, selection, pool, options.repack());
         } catch (RuntimeException | Error e) {
             if (pool != null) {
                 pool.close();
@@ -177,6 +179,11 @@ public final class Model implements AutoCloseable {
 
     WorkerPool pool() {
         return pool;
+    }
+
+    /** @return a new kernels object for a session, repacking weights as the load options allow */
+    dev.ember.kernel.Kernels newKernels() {
+        return kernels.provider().create(pool, repack);
     }
 
     /** Stops the worker threads and unmaps the file. */

@@ -45,7 +45,7 @@ public final class Session {
         this.options = options;
         Sparsity.Strategies sparse = Sparsity.strategies(options.sparsity(), model.transformer().weights(),
                 model.gguf());
-        this.state = model.transformer().newState(model.selection().provider().create(model.pool()), contextLength,
+        this.state = model.transformer().newState(model.newKernels(), contextLength,
                 Math.min(options.maxBatch(), contextLength), feedForward != null ? feedForward : sparse.ffn(),
                 projections != null ? projections : sparse.projections());
         this.generator = new Generator(model.transformer(), state, model.tokenText(), model.endOfGeneration());

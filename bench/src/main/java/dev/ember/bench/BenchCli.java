@@ -82,6 +82,9 @@ public final class BenchCli implements Callable<Integer> {
                     + "lengths, and report the ratios (llama.cpp is yours to build: never fetched or built by Ember)")
     Path llamaBench;
 
+    @Option(names = "--no-repack", description = "keep no repacked copies of the weights (LoadOptions.repack)")
+    boolean noRepack;
+
     @Option(names = "--json", description = "print one JSON object")
     boolean json;
 
@@ -142,7 +145,7 @@ public final class BenchCli implements Callable<Integer> {
             name = source.synthetic;
         }
         EndToEndBench.Result r = EndToEndBench.run(file, new EndToEndBench.Settings(threads, promptTokens, genTokens,
-                kernels, sparsity, repetitions, backgroundLoad));
+                kernels, sparsity, repetitions, backgroundLoad, !noRepack));
         LlamaBench.Result llama = llamaBench == null ? null
                 : LlamaBench.run(llamaBench, file, r.threads(), promptTokens, genTokens, repetitions);
         BenchReport report = new BenchReport(name, r, llama);

@@ -30,10 +30,14 @@ final class EngineOptions {
                     + "(attention inputs); FFN+attn:...")
     String sparsity;
 
+    @Option(names = "--no-repack", description = "keep no repacked copies of the weights (less memory, slower "
+            + "decode with the native kernels; see docs/performance.md)")
+    boolean noRepack;
+
     /** @return the load options; a bad value is a usage error (exit 2) naming it */
     LoadOptions loadOptions(CommandLine cmd) {
         return checked(cmd, () -> {
-            LoadOptions options = LoadOptions.builder().threads(threads).kernels(kernels).build();
+            LoadOptions options = LoadOptions.builder().threads(threads).kernels(kernels).repack(!noRepack).build();
             KernelSelection.select(options.kernels()); // an unknown or unusable name fails here, before loading
             return options;
         });

@@ -31,7 +31,11 @@ class SparsifyCommandTest {
     Path dir;
 
     private static float[] logits(Path model, String sparsity, int[] prompt) {
-        try (Model m = Model.load(model, LoadOptions.builder().threads(2).kernels("native").build())) {
+        return logits(model, sparsity, prompt, true);
+    }
+
+    private static float[] logits(Path model, String sparsity, int[] prompt, boolean repack) {
+        try (Model m = Model.load(model, LoadOptions.builder().threads(2).kernels("native").repack(repack).build())) {
             float[] all = m.newSession(SessionOptions.builder().sparsity(sparsity).build())
                     .evaluate(prompt, 0, prompt.length, true);
             return Arrays.copyOf(all, prompt.length * m.config().vocabSize());
@@ -58,6 +62,8 @@ class SparsifyCommandTest {
         }
         float[] atLoad = logits(Path.of(model), "chess:" + profile, prompt);
         assertArrayEquals(atLoad, logits(sparse, "chess:" + sparse, prompt), "stored layouts = made at load");
+        // without repacked copies the stored bundles still run (file pages, not copies)
+        assertArrayEquals(atLoad, logits(sparse, "chess:" + sparse, prompt, false), "--no-repack on a sparse-ready file");
 
         // zero the first bundles in a copy: if the session read bundles of its own, nothing would change
         Path tampered = dir.resolve("tampered.gguf");

@@ -18,6 +18,14 @@ public interface KernelProvider {
     /** @return a new per-session instance that splits its work over {@code pool} */
     Kernels create(WorkerPool pool);
 
+    /**
+     * @param repack whether the kernels may keep repacked copies of weights ({@code LoadOptions.repack})
+     * @return kernels as {@link #create(WorkerPool)}, without repacked copies when {@code repack} is false
+     */
+    default Kernels create(WorkerPool pool, boolean repack) {
+        return create(pool);
+    }
+
     /** @return bytes this provider's repacked copies of weights hold in memory now, over every live model */
     default long repackedBytes() {
         return 0;

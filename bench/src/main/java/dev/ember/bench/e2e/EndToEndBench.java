@@ -47,11 +47,11 @@ public final class EndToEndBench {
      * @param repetitions  timed repetitions (the median is reported)
      */
     public record Settings(int threads, int promptTokens, int genTokens, String kernels, String sparsity,
-                           int repetitions, int backgroundThreads) {
-        /** Settings without competing load. */
+                           int repetitions, int backgroundThreads, boolean repack) {
+        /** Settings without competing load, repacked copies allowed. */
         public Settings(int threads, int promptTokens, int genTokens, String kernels, String sparsity,
                         int repetitions) {
-            this(threads, promptTokens, genTokens, kernels, sparsity, repetitions, 0);
+            this(threads, promptTokens, genTokens, kernels, sparsity, repetitions, 0, true);
         }
     }
 
@@ -126,7 +126,8 @@ public final class EndToEndBench {
     /** Loads the model at {@code path}, measures it and the machine, and closes it. */
     public static Result run(Path path, Settings s) {
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        LoadOptions loadOptions = LoadOptions.builder().threads(s.threads()).kernels(s.kernels()).build();
+        LoadOptions loadOptions = LoadOptions.builder().threads(s.threads()).kernels(s.kernels()).repack(s.repack())
+                .build();
         SessionOptions sessionOptions = SessionOptions.builder().sparsity(s.sparsity())
                 .contextLength(s.promptTokens() + s.genTokens() + 1).maxBatch(Math.max(1, s.promptTokens())).build();
         try (Model model = Model.load(path, loadOptions)) {

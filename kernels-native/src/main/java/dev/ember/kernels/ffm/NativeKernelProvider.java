@@ -35,11 +35,16 @@ public final class NativeKernelProvider implements KernelProvider {
 
     @Override
     public Kernels create(WorkerPool pool) {
+        return create(pool, true);
+    }
+
+    @Override
+    public Kernels create(WorkerPool pool, boolean repack) {
         String why = unavailableReason();
         if (why != null) {
             throw new IllegalStateException("native kernels cannot run here: " + why);
         }
-        return new NativeKernels(pool, fallback().create(pool));
+        return new NativeKernels(pool, fallback().create(pool), repack);
     }
 
     /** @return the available provider of highest priority other than this one */

@@ -60,9 +60,21 @@ public final class NativeKernels extends PooledKernels {
      * @param other the kernels every op without a C version runs on
      */
     public NativeKernels(WorkerPool pool, Kernels other) {
+        this(pool, other, true);
+    }
+
+    /**
+     * @param repack whether to keep repacked copies of weights (x8 and r8b rows, neuron bundles, r8d rows):
+     *               without, the row-by-row kernels run (bit-equal for dense products) and the sparse FFN is the
+     *               composition, unless a sparse-ready file's bundles are mapped
+     */
+    public NativeKernels(WorkerPool pool, Kernels other, boolean repack) {
         super(pool);
         this.other = other;
+        this.repack = repack;
     }
+
+    private final boolean repack;
 
     @Override
     public String name() {
@@ -114,7 +126,7 @@ public final class NativeKernels extends PooledKernels {
         }
         MemorySegment act = activations.quantize(p, x, xOff, cols, batch);
         long actBytes = p.activationBytes(cols);
-        int groups = rowIds == null && w.type() == GgmlType.Q4_0 ? count / 8 : 0;
+        int groups = repack && rowIds == null && w.type() == GgmlType.Q4_0 ? count / 8 : 0;
         RowsTask t = rowsTask;
         t.rowBytes = w.rowBytes();
         t.ids = idSegment;
@@ -137,7 +149,7 @@ public final class NativeKernels extends PooledKernels {
         }
         t.kernel = k;
         t.weights = w.data();
-        if (rowIds != null && w.type() == GgmlType.Q4_0 && cols % 256 == 0) {
+        if (repack && rowIds != null && w.type() == GgmlType.Q4_0 && cols % 256 == 0) {
             MemorySegment packed = sparseHere.get(w);
             if (packed == null) {
                 packed = sparsePacked(w);
@@ -185,7 +197,8 @@ public final class NativeKernels extends PooledKernels {
         int dim = Checks.cols(gate);
         GgmlType type = gate.type();
         int chunks;
-        if (!fused(gate, up, down) || count == 0
+        MemorySegment stored = repack ? null : BUNDLES.get(gate.data());
+        if (!fused(gate, up, down) || count == 0 || !repack && (stored == null || !stored.isMapped())
                 || (chunks = chunkStarts(ids, count, gate.rows(), chunkPlans.get(gate))) < 0) {
             Kernels.composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateIsGiven, g, u, result,
                     resultOff);
@@ -457,7 +470,7 @@ public final class NativeKernels extends PooledKernels {
         }
         int cols = Checks.accumulateRows(w, rows, a, count, y, yOff);
         // rows of whole groups of eight blocks: the integer windows over an r8d copy (made once per tensor)
-        boolean windows = cols % 256 == 0;
+        boolean windows = repack && cols % 256 == 0;
         ids = grown(ids, 4L * count);
         weightsA = grown(weightsA, 4L * count);
         out = grown(out, 4L * cols);
