@@ -186,9 +186,10 @@ public final class Model implements AutoCloseable {
         return kernels.provider().create(pool, repack);
     }
 
-    /** Stops the worker threads and unmaps the file. */
+    /** Stops the worker threads, frees the kernels' copies of the weights and unmaps the file. */
     @Override
     public void close() {
+        kernels.provider().release(pool);
         pool.close();
         gguf.close();
     }

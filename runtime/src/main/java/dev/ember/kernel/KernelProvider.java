@@ -26,6 +26,13 @@ public interface KernelProvider {
         return create(pool);
     }
 
+    /**
+     * Frees what this provider keeps for the model whose worker pool this is (its repacked copies of weights):
+     * the model is closing, and no kernels of it will run again.
+     */
+    default void release(WorkerPool pool) {
+    }
+
     /** @return bytes this provider's repacked copies of weights hold in memory now, over every live model */
     default long repackedBytes() {
         return 0;

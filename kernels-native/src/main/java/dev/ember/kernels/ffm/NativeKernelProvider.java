@@ -5,6 +5,10 @@ import dev.ember.kernel.KernelSelection;
 import dev.ember.kernel.Kernels;
 import dev.ember.kernel.WorkerPool;
 
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+
 /**
  * The C kernels as a {@link KernelProvider}: priority 30, the default where the library loads and the CPU
  * has AVX2. They cover the ops where C beats the Vector API (the Q4_0, Q8_0, Q4_K and Q6_K dot products:
@@ -44,7 +48,29 @@ public final class NativeKernelProvider implements KernelProvider {
         if (why != null) {
             throw new IllegalStateException("native kernels cannot run here: " + why);
         }
-        return new NativeKernels(pool, fallback().create(pool), repack);
+        return new NativeKernels(pool, fallback().create(pool), repack, PER_MODEL.computeIfAbsent(pool,
+                p -> new RepackedCopies()));
+    }
+
+    /**
+     * Each model's repacked copies, by its worker pool (one per model): its sessions share them, and
+     * {@link #release} frees them when the model closes. Weak: a pool never released takes its copies with it.
+     */
+    private static final Map<WorkerPool, RepackedCopies> PER_MODEL = Collections.synchronizedMap(new WeakHashMap<>());
+
+    @Override
+    public void release(WorkerPool pool) {
+        RepackedCopies copies = PER_MODEL.remove(pool);
+        if (copies != null) {
+            copies.close();
+        }
+    }
+
+    /** @return the bytes every live model's repacked copies hold */
+    static long repackedBytesOfEveryModel() {
+        synchronized (PER_MODEL) {
+            return PER_MODEL.values().stream().mapToLong(RepackedCopies::bytes).sum();
+        }
     }
 
     /** @return the available provider of highest priority other than this one */
@@ -59,6 +85,6 @@ public final class NativeKernelProvider implements KernelProvider {
 
     @Override
     public long repackedBytes() {
-        return unavailableReason() == null ? NativeKernels.repackedBytes() : 0;
+        return repackedBytesOfEveryModel();
     }
 }

@@ -7,7 +7,6 @@ import dev.ember.kernel.Kernels;
 import dev.ember.kernel.PooledKernels;
 import dev.ember.kernel.WorkerPool;
 import dev.ember.tensor.GgmlType;
-import dev.ember.tensor.SegmentCache;
 import dev.ember.tensor.Tensor;
 
 import java.lang.foreign.Arena;
@@ -25,7 +24,7 @@ import java.util.Map;
  * an off-heap scratch that is copied into the caller's array afterwards (a heap array cannot be handed to C
  * without a per-call wrapper object). Nothing is allocated per call once the scratch has grown.
  *
- * <p>Q4_0 matvec and matmul run on the weights repacked eight rows at a time ({@link #PACKED}); rows past
+ * <p>Q4_0 matvec and matmul run on the weights repacked eight rows at a time (the x8 copies); rows past
  * the last whole group, and {@code matvecRows}, run on the rows as stored, with the same arithmetic.
  *
  * <p>Results do not depend on the thread count, and a token's prefill result equals its decode result (and a
@@ -35,20 +34,23 @@ public final class NativeKernels extends PooledKernels {
     private final Kernels other;
     private final RowsTask rowsTask = new RowsTask();
     /**
-     * This instance's view of {@link #PACKED}, by tensor identity: the shared map hashes a segment by value,
+     * This instance's view of the x8 copies, by tensor identity: the shared map hashes a segment by value,
      * which allocates (boxed fields) on every lookup, so it is asked once per tensor per instance.
      */
     private final Map<Tensor, MemorySegment> packedHere = new IdentityHashMap<>();
-    /** This instance's view of {@link #SPARSE_PACKED}, as {@link #packedHere} is of {@link #PACKED}. */
+    /** This instance's view of the r8b copies, as {@link #packedHere} is of the x8 copies. */
     private final Map<Tensor, MemorySegment> sparseHere = new IdentityHashMap<>();
+    /** This instance's views of the r8d copies and of stored (mapped) bundles, by tensor identity, likewise. */
+    private final Map<Tensor, MemorySegment> r8dHere = new IdentityHashMap<>();
+    private final Map<Tensor, MemorySegment> storedHere = new IdentityHashMap<>();
 
     /**
-     * Q4_0 weights repacked eight rows at a time ({@code ember_repack_q4_0_x8}), made on a tensor's first
-     * matvec or matmul and shared by every session of the model: keyed by the tensor's (mapped) data, weakly,
-     * so a closed model's copies go with it. The copy costs as much memory as the Q4_0 rows it packs, as
-     * llama.cpp's repacked buffers do; decode on it runs ~1.8x the row-by-row dot (docs/performance.md).
+     * The model's repacked copies ({@link RepackedCopies}): Q4_0 weights repacked eight rows at a time
+     * ({@code ember_repack_q4_0_x8}), made on a tensor's first matvec or matmul and shared by every session of
+     * the model. The copy costs as much memory as the Q4_0 rows it packs, as llama.cpp's repacked buffers do;
+     * decode on it runs ~1.8x the row-by-row dot (docs/performance.md).
      */
-    private static final SegmentCache<MemorySegment> PACKED = new SegmentCache<>();
+    private final RepackedCopies copies;
     private MemorySegment ids = MemorySegment.NULL;
     private MemorySegment starts = MemorySegment.NULL;
     private MemorySegment out = MemorySegment.NULL;
@@ -69,9 +71,15 @@ public final class NativeKernels extends PooledKernels {
      *               composition, unless a sparse-ready file's bundles are mapped
      */
     public NativeKernels(WorkerPool pool, Kernels other, boolean repack) {
+        this(pool, other, repack, new RepackedCopies());
+    }
+
+    /** @param copies the model's repacked copies, shared by its sessions' kernels */
+    NativeKernels(WorkerPool pool, Kernels other, boolean repack, RepackedCopies copies) {
         super(pool);
         this.other = other;
         this.repack = repack;
+        this.copies = copies;
     }
 
     private final boolean repack;
@@ -168,11 +176,10 @@ public final class NativeKernels extends PooledKernels {
 
     /**
      * Neuron bundles for the fused sparse FFN, per gate tensor: neuron n's gate and up rows (eight blocks
-     * interleaved, as {@link #SPARSE_PACKED}) and its neuron-major down row, contiguous, so a chosen neuron is one
+     * interleaved, as the r8b copies) and its neuron-major down row, contiguous, so a chosen neuron is one
      * 3-row stream and an idle one is skipped whole. Made on a model's first sparse token; costs the three
      * matrices' size again (the file's own pages of them are then not read).
      */
-    private static final SegmentCache<MemorySegment> BUNDLES = new SegmentCache<>();
     private final Map<Tensor, MemorySegment> bundlesHere = new IdentityHashMap<>();
     private final SparseTask sparseTask = new SparseTask();
     private final ReduceTask reduceTask = new ReduceTask();
@@ -197,7 +204,10 @@ public final class NativeKernels extends PooledKernels {
         int dim = Checks.cols(gate);
         GgmlType type = gate.type();
         int chunks;
-        MemorySegment stored = repack ? null : BUNDLES.get(gate.data());
+        MemorySegment stored = repack ? null : storedHere.computeIfAbsent(gate, t -> { // NULL: none, asked once
+            MemorySegment b = copies.bundles.get(t.data());
+            return b == null ? MemorySegment.NULL : b;
+        });
         if (!fused(gate, up, down) || count == 0 || !repack && (stored == null || !stored.isMapped())
                 || (chunks = chunkStarts(ids, count, gate.rows(), chunkPlans.get(gate))) < 0) {
             Kernels.composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateIsGiven, g, u, result,
@@ -268,8 +278,7 @@ public final class NativeKernels extends PooledKernels {
      *         rows, the bundles made at load (a sparse-ready file's are file pages, not counted), the r8d rows
      */
     public static long repackedBytes() {
-        java.util.function.ToLongFunction<MemorySegment> made = m -> m.isMapped() ? 0 : m.byteSize();
-        return PACKED.sum(made) + SPARSE_PACKED.sum(made) + BUNDLES.sum(made) + R8D.sum(made);
+        return NativeKernelProvider.repackedBytesOfEveryModel();
     }
 
     /** @return whether the fused pass runs over these matrices (else the composition does) */
@@ -306,7 +315,8 @@ public final class NativeKernels extends PooledKernels {
             throw new IllegalArgumentException("stored bundles for " + gate.name() + ": " + stored.byteSize()
                     + " bytes, these matrices' bundles take " + bytes);
         }
-        BUNDLES.putIfAbsent(gate.data(), stored);
+        copies.bundles.putIfAbsent(gate.data(), stored);
+        storedHere.remove(gate);
     }
 
     /** @return {@code scratch}, or a new one of at least {@code bytes} (double the old, so growth is rare) */
@@ -380,12 +390,12 @@ public final class NativeKernels extends PooledKernels {
         return chunks;
     }
 
-    private static MemorySegment bundles(Tensor gate, Tensor up, Tensor down) {
-        return BUNDLES.computeIfAbsent(gate.data(), data -> {
+    private MemorySegment bundles(Tensor gate, Tensor up, Tensor down) {
+        return copies.bundles.computeIfAbsent(gate.data(), data -> {
             long rowBytes = gate.rowBytes();
             int neurons = Math.toIntExact(gate.rows());
             int blocks = Checks.cols(gate) / 32;
-            MemorySegment bundles = NativeLibrary.allocate((2 * rowBytes + down.rowBytes()) * neurons);
+            MemorySegment bundles = copies.allocate((2 * rowBytes + down.rowBytes()) * neurons);
             try (Arena scratch = Arena.ofConfined()) {
                 MemorySegment g = gate.data();
                 MemorySegment u = up.data();
@@ -480,7 +490,7 @@ public final class NativeKernels extends PooledKernels {
         AccumulateTask t = accumulateTask;
         t.kernel = !windows ? k : w.type() == GgmlType.Q4_0 ? NativeLibrary.accumulateR8dQ4_0()
                 : NativeLibrary.accumulateR8dQ8_0();
-        t.weights = windows ? r8d(w) : w.data();
+        t.weights = windows ? r8dHere.computeIfAbsent(w, this::r8d) : w.data();
         t.rowBytes = w.rowBytes();
         t.ids = ids;
         t.a = weightsA;
@@ -492,13 +502,12 @@ public final class NativeKernels extends PooledKernels {
     }
 
     /** r8d copies of Q4_0/Q8_0 matrices that accumulateRows sums rows of: the same bytes, eight blocks' scales first. */
-    private static final SegmentCache<MemorySegment> R8D = new SegmentCache<>();
 
-    private static MemorySegment r8d(Tensor w) {
-        return R8D.computeIfAbsent(w.data(), data -> {
+    private MemorySegment r8d(Tensor w) {
+        return copies.r8d.computeIfAbsent(w.data(), data -> {
             int rows = Math.toIntExact(w.rows());
             int blocks = Checks.cols(w) / 32;
-            MemorySegment copy = NativeLibrary.allocate(w.rowBytes() * rows);
+            MemorySegment copy = copies.allocate(w.rowBytes() * rows);
             try {
                 MethodHandle repack = w.type() == GgmlType.Q4_0 ? NativeLibrary.repackQ4_0r8d()
                         : NativeLibrary.repackQ8_0r8d();
@@ -604,17 +613,14 @@ public final class NativeKernels extends PooledKernels {
         }
     }
 
-    /** @return the first {@code 8 * groups} rows of Q4_0 {@code w} repacked, made once per tensor */
     /**
-     * Q4_0 rows repacked for sparse products ({@code ember_repack_q4_0_r8b}: each row's blocks interleaved
-     * eight at a time), made on a tensor's first matvecRows and shared like {@link #PACKED}: only the tensors a
-     * sparse FFN reads row by row (gate and up) get one. Costs the tensor's size again.
+     * @return Q4_0 rows repacked for sparse products ({@code ember_repack_q4_0_r8b}: each row's blocks interleaved
+     *         eight at a time), made on a tensor's first matvecRows and shared like the x8 copies: only the tensors
+     *         a sparse FFN reads row by row (gate and up) get one. Costs the tensor's size again.
      */
-    private static final SegmentCache<MemorySegment> SPARSE_PACKED = new SegmentCache<>();
-
-    private static MemorySegment sparsePacked(Tensor w) {
-        return SPARSE_PACKED.computeIfAbsent(w.data(), data -> {
-            MemorySegment packed = NativeLibrary.allocate(data.byteSize());
+    private MemorySegment sparsePacked(Tensor w) {
+        return copies.sparsePacked.computeIfAbsent(w.data(), data -> {
+            MemorySegment packed = copies.allocate(data.byteSize());
             try {
                 NativeLibrary.repackQ4_0r8b().invokeExact(data, w.rowBytes(), Math.toIntExact(w.rows()),
                         Checks.cols(w) / 32, packed);
@@ -625,9 +631,10 @@ public final class NativeKernels extends PooledKernels {
         });
     }
 
-    private static MemorySegment packed(Tensor w, int groups) {
-        return PACKED.computeIfAbsent(w.data(), data -> {
-            MemorySegment packed = NativeLibrary.allocate(8L * groups * w.rowBytes());
+    /** @return the first {@code 8 * groups} rows of Q4_0 {@code w} repacked, made once per tensor */
+    private MemorySegment packed(Tensor w, int groups) {
+        return copies.packed.computeIfAbsent(w.data(), data -> {
+            MemorySegment packed = copies.allocate(8L * groups * w.rowBytes());
             try {
                 NativeLibrary.repackQ4_0x8().invokeExact(data, w.rowBytes(), groups, Checks.cols(w) / 32, packed);
             } catch (Throwable e) {

@@ -235,12 +235,17 @@ final class NativeLibrary {
      *         pages advised), freed when the segment is unreachable; from an automatic arena if that fails
      */
     static MemorySegment allocate(long bytes) {
+        return allocate(bytes, Arena.ofAuto());
+    }
+
+    /** As {@link #allocate(long)}, freed when {@code arena} closes. */
+    static MemorySegment allocate(long bytes, Arena arena) {
         try {
             MemorySegment p = (MemorySegment) Holder.ALLOC.invokeExact(bytes);
             if (p.equals(MemorySegment.NULL)) {
-                return Arena.ofAuto().allocate(bytes, 64);
+                return arena.allocate(bytes, 64);
             }
-            return p.reinterpret(bytes, Arena.ofAuto(), NativeLibrary::free);
+            return p.reinterpret(bytes, arena, NativeLibrary::free);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {

@@ -30,6 +30,19 @@ class NoRepackTest {
         }
     }
 
+    /** A model's repacked copies are its own, and closing it frees them (not the garbage collector, later). */
+    @Test
+    void closingTheModelFreesItsCopies() {
+        Path file = SharedData.require("models/tiny-silu-q4_0.gguf");
+        long before = NativeKernels.repackedBytes();
+        Model m = Model.load(file, LoadOptions.builder().threads(2).kernels("native").build());
+        int[] prompt = m.tokenize("Once upon a time");
+        m.newSession().evaluate(prompt, 0, prompt.length, false);
+        assertTrue(NativeKernels.repackedBytes() > before, "copies made");
+        m.close();
+        assertEquals(before, NativeKernels.repackedBytes(), "freed with the model");
+    }
+
     @Test
     void denseLogitsAreTheSameBitForBit() {
         Path file = SharedData.require("models/tiny-silu-q4_0.gguf");
