@@ -17,7 +17,7 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * {@link Kernels} whose Q4_0, Q8_0, Q4_K and Q6_K matrix products run in C ({@code ember_kernels.c}: llama.cpp's
+ * {@link Kernels} whose Q4_0, Q8_0, Q4_K and Q6_K matrix products run in C ({@code x86_avx2.c}: llama.cpp's
  * AVX2 arithmetic, {@code vpmaddubsw} included), everything else on another provider's kernels. The structure
  * is the other providers': the activation converted once per call by {@link ActivationQuantizer} (Q8_0 or
  * Q8_K, as llama.cpp), rows split over the {@link WorkerPool}, one downcall per range of rows; the C code writes into

@@ -12,10 +12,13 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * The C library of this module ({@code src/main/c/ember_kernels.c}), built by Maven where a C compiler exists
+ * The C library of this module ({@code src/main/c/}: {@code ember_kernels.h}, {@code ember_kernels.c}, {@code x86_avx2.c}), built by Maven where a C compiler exists
  * and packaged at {@code /native/<os>-<arch>/libember_kernels.so}, or the file named by the system property
  * {@value #PATH_PROPERTY}. Loaded once per JVM; {@link #unavailableReason()} says why it cannot be used, in
  * one line with the fix, and then no native code is ever called.
@@ -61,6 +64,47 @@ final class NativeLibrary {
     private static final FunctionDescriptor BUNDLE_ROWS = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
             ValueLayout.ADDRESS);
+
+    /** Every exported function's descriptor, by name: what the downcalls link with, and what ember_kernels.h declares. */
+    static final Map<String, FunctionDescriptor> SIGNATURES = signatures();
+
+    private static Map<String, FunctionDescriptor> signatures() {
+        Map<String, FunctionDescriptor> m = new LinkedHashMap<>();
+        m.put("ember_abi_version", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        m.put("ember_cpu_supported", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        m.put("ember_rows_q4_0", ROWS);
+        m.put("ember_rows_q8_0", ROWS);
+        m.put("ember_rows_q4_k", ROWS);
+        m.put("ember_rows_q6_k", ROWS);
+        m.put("ember_rows_q4_0_x8", ROWS);
+        m.put("ember_rows_q4_0_r8b", ROWS);
+        m.put("ember_repack_q4_0_r8b", REPACK);
+        m.put("ember_repack_q4_0_r8d", REPACK);
+        m.put("ember_repack_q8_0_r8d", REPACK);
+        m.put("ember_alloc", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        m.put("ember_free", FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+        m.put("ember_sparse_ffn_q4_0", SPARSE_FFN);
+        m.put("ember_sparse_ffn_q8_0", SPARSE_FFN);
+        m.put("ember_sparse_ffn_q4_k", SPARSE_FFN);
+        m.put("ember_sparse_ffn_q6_k", SPARSE_FFN);
+        m.put("ember_reduce_partials", REDUCE);
+        m.put("ember_bundle", BUNDLE_ROWS);
+        m.put("ember_accumulate_q4_0", ACCUMULATE);
+        m.put("ember_accumulate_q8_0", ACCUMULATE);
+        m.put("ember_accumulate_r8d_q4_0", ACCUMULATE);
+        m.put("ember_accumulate_r8d_q8_0", ACCUMULATE);
+        m.put("ember_repack_q4_0_x8", REPACK);
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** @return the descriptor of an exported function */
+    private static FunctionDescriptor signature(String name) {
+        FunctionDescriptor d = SIGNATURES.get(name);
+        if (d == null) {
+            throw new IllegalStateException("no descriptor for " + name);
+        }
+        return d;
+    }
 
     private NativeLibrary() {
     }
@@ -118,10 +162,8 @@ final class NativeLibrary {
             try {
                 SymbolLookup lib = SymbolLookup.libraryLookup(locate(), Arena.global());
                 Linker linker = Linker.nativeLinker();
-                int abi = (int) linker.downcallHandle(lib.findOrThrow("ember_abi_version"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
-                int supported = (int) linker.downcallHandle(lib.findOrThrow("ember_cpu_supported"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
+                int abi = (int) linker.downcallHandle(lib.findOrThrow("ember_abi_version"), signature("ember_abi_version")).invokeExact();
+                int supported = (int) linker.downcallHandle(lib.findOrThrow("ember_cpu_supported"), signature("ember_cpu_supported")).invokeExact();
                 if (abi != ABI_VERSION) {
                     reason = "the native library is ABI version " + abi + ", this jar needs " + ABI_VERSION
                             + ": rebuild (./ember build)";
@@ -130,30 +172,29 @@ final class NativeLibrary {
                 } else {
                     // critical: short calls that never call back into Java, so no thread-state transition
                     Linker.Option critical = Linker.Option.critical(false);
-                    q4 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0"), ROWS, critical);
-                    q8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q8_0"), ROWS, critical);
-                    q4k = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_k"), ROWS, critical);
-                    q6k = linker.downcallHandle(lib.findOrThrow("ember_rows_q6_k"), ROWS, critical);
-                    q4x8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_x8"), ROWS, critical);
-                    q4r8b = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_r8b"), ROWS, critical);
-                    repackR8b = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8b"), REPACK);
-                    repackR8d = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8d"), REPACK);
-                    repackQ8r8d = linker.downcallHandle(lib.findOrThrow("ember_repack_q8_0_r8d"), REPACK);
-                    alloc = linker.downcallHandle(lib.findOrThrow("ember_alloc"),
-                            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-                    free = linker.downcallHandle(lib.findOrThrow("ember_free"), FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
-                    sparseFfn = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q4_0"), SPARSE_FFN, critical);
-                    sparseFfn8 = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q8_0"), SPARSE_FFN, critical);
-                    sparseFfn4k = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q4_k"), SPARSE_FFN, critical);
-                    sparseFfn6k = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q6_k"), SPARSE_FFN, critical);
-                    reduce = linker.downcallHandle(lib.findOrThrow("ember_reduce_partials"), REDUCE, critical);
-                    bundle = linker.downcallHandle(lib.findOrThrow("ember_bundle"), BUNDLE_ROWS);
-                    acc4 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q4_0"), ACCUMULATE, critical);
-                    acc8 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q8_0"), ACCUMULATE, critical);
-                    accR8d4 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_r8d_q4_0"), ACCUMULATE, critical);
-                    accR8d8 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_r8d_q8_0"), ACCUMULATE, critical);
+                    q4 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0"), signature("ember_rows_q4_0"), critical);
+                    q8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q8_0"), signature("ember_rows_q8_0"), critical);
+                    q4k = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_k"), signature("ember_rows_q4_k"), critical);
+                    q6k = linker.downcallHandle(lib.findOrThrow("ember_rows_q6_k"), signature("ember_rows_q6_k"), critical);
+                    q4x8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_x8"), signature("ember_rows_q4_0_x8"), critical);
+                    q4r8b = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_r8b"), signature("ember_rows_q4_0_r8b"), critical);
+                    repackR8b = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8b"), signature("ember_repack_q4_0_r8b"));
+                    repackR8d = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8d"), signature("ember_repack_q4_0_r8d"));
+                    repackQ8r8d = linker.downcallHandle(lib.findOrThrow("ember_repack_q8_0_r8d"), signature("ember_repack_q8_0_r8d"));
+                    alloc = linker.downcallHandle(lib.findOrThrow("ember_alloc"), signature("ember_alloc"));
+                    free = linker.downcallHandle(lib.findOrThrow("ember_free"), signature("ember_free"));
+                    sparseFfn = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q4_0"), signature("ember_sparse_ffn_q4_0"), critical);
+                    sparseFfn8 = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q8_0"), signature("ember_sparse_ffn_q8_0"), critical);
+                    sparseFfn4k = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q4_k"), signature("ember_sparse_ffn_q4_k"), critical);
+                    sparseFfn6k = linker.downcallHandle(lib.findOrThrow("ember_sparse_ffn_q6_k"), signature("ember_sparse_ffn_q6_k"), critical);
+                    reduce = linker.downcallHandle(lib.findOrThrow("ember_reduce_partials"), signature("ember_reduce_partials"), critical);
+                    bundle = linker.downcallHandle(lib.findOrThrow("ember_bundle"), signature("ember_bundle"));
+                    acc4 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q4_0"), signature("ember_accumulate_q4_0"), critical);
+                    acc8 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_q8_0"), signature("ember_accumulate_q8_0"), critical);
+                    accR8d4 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_r8d_q4_0"), signature("ember_accumulate_r8d_q4_0"), critical);
+                    accR8d8 = linker.downcallHandle(lib.findOrThrow("ember_accumulate_r8d_q8_0"), signature("ember_accumulate_r8d_q8_0"), critical);
                     // not critical: a repack takes a while, and a critical call holds off the GC meanwhile
-                    repack = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_x8"), REPACK);
+                    repack = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_x8"), signature("ember_repack_q4_0_x8"));
                 }
             } catch (UnavailableException e) {
                 reason = e.getMessage();

@@ -1,0 +1,916 @@
+// Ember's C kernels for x86-64 with AVX2, FMA and F16C, called through Java's FFM API
+// (dev.ember.kernels.ffm.NativeKernels; ember_kernels.h lists them).
+//
+// Dot products of weight rows with quantized activations, the arithmetic of llama.cpp's AVX2 vec_dot
+// kernels: Q4_0 and Q8_0 with Q8_0 activations, Q4_K and Q6_K with Q8_K. Per block the exact integer
+// products summed pairwise (vpmaddubsw, vpmaddwd) into 8 int lanes, converted to float and
+// multiply-added with the block's dw * da into float lanes; the lanes are summed once per row.
+// vpmaddubsw is the instruction the Java Vector API does not expose: it multiplies 32 byte pairs
+// and adds adjacent products in one step, where the Vector API must widen to 16-bit lanes first.
+//
+// The file is compiled without -mavx2: only the functions marked EMBER_AVX2 use AVX2/FMA/F16C, and
+// Java calls them only after ember_cpu_supported() said the CPU has them.
+
+#include "ember_kernels.h"
+
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+
+#define EMBER_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+int ember_cpu_supported(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+}
+
+EMBER_AVX2 static inline float half_to_float(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+EMBER_AVX2 static inline float sum_lanes(__m256 v) {
+    // lanes added in a fixed order: the result does not depend on the caller
+    __m128 lo = _mm256_castps256_ps128(v);
+    __m128 hi = _mm256_extractf128_ps(v, 1);
+    __m128 s = _mm_add_ps(lo, hi);
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+EMBER_AVX2 static inline int sum_int_lanes(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+// 32 signed bytes x times 32 signed bytes y, adjacent pairs summed, as 8 int lanes converted to float
+EMBER_AVX2 static inline __m256 products(__m256i x, __m256i y) {
+    // vpmaddubsw takes unsigned x signed: move x's sign onto y
+    const __m256i ax = _mm256_sign_epi8(x, x);
+    const __m256i sy = _mm256_sign_epi8(y, x);
+    const __m256i dot16 = _mm256_maddubs_epi16(ax, sy);
+    const __m256i dot32 = _mm256_madd_epi16(dot16, _mm256_set1_epi16(1));
+    return _mm256_cvtepi32_ps(dot32);
+}
+
+// Four accumulators per token, blocks dealt round-robin: one FMA chain would wait on the FMA's latency
+// every block. The same order serves one token (decode) and four (prefill, where each weight
+// block is unpacked once for the four), so a token's result does not depend on its batch.
+EMBER_AVX2 static inline float acc_sum(const __m256 a[4]) {
+    return sum_lanes(_mm256_add_ps(_mm256_add_ps(a[0], a[1]), _mm256_add_ps(a[2], a[3])));
+}
+
+// Q4_0 block: d (fp16), qs[16]: value j the low nibble of byte j, value j+16 its high nibble, minus 8
+EMBER_AVX2 static inline __m256i q4_0_values(const uint8_t *wb) {
+    const __m128i packed = _mm_loadu_si128((const __m128i *) (wb + 2));
+    const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+    return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)), _mm256_set1_epi8(8));
+}
+
+// Q8_0 block: d (fp16), qs[32] (int8)
+EMBER_AVX2 static inline __m256i q8_0_values(const uint8_t *wb) {
+    return _mm256_loadu_si256((const __m256i *) (wb + 2));
+}
+
+// The dots stream their row with a software prefetch 2 KB ahead when the next row follows this one in
+// memory (pf set): the hardware prefetcher alone left one core at ~6 GB/s on Q8_0 rows where it reads
+// ~9. Sparse rows (ids) are not consecutive; their kernels prefetch the next chosen row instead.
+EMBER_AVX2 static inline void prefetch_ahead(int pf, const uint8_t *p) {
+    if (pf) {
+        _mm_prefetch((const char *) p + 2048, _MM_HINT_T0);
+    }
+}
+
+EMBER_AVX2 static float dot_q8_0(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *wb = w + 34 * b;
+        const uint8_t *xb = x + 34 * b;
+        prefetch_ahead(pf, wb);
+        const __m256 p = products(q8_0_values(wb), _mm256_loadu_si256((const __m256i *) (xb + 2)));
+        acc[b & 3] = _mm256_fmadd_ps(p, _mm256_set1_ps(half_to_float(wb) * half_to_float(xb)), acc[b & 3]);
+    }
+    return acc_sum(acc);
+}
+EMBER_AVX2 static void dot4_q8_0(const uint8_t *w, const uint8_t *x, int64_t x_bytes, int blocks,
+                                   float *y, int64_t y_stride, int pf) {
+    __m256 acc[4][4];
+    for (int t = 0; t < 4; t++) {
+        acc[t][0] = acc[t][1] = acc[t][2] = acc[t][3] = _mm256_setzero_ps();
+    }
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *wb = w + 34 * b;
+        prefetch_ahead(pf, wb);
+        const __m256i q = q8_0_values(wb);
+        const float dw = half_to_float(wb);
+        for (int t = 0; t < 4; t++) {
+            const uint8_t *xb = x + t * x_bytes + 34 * b;
+            const __m256 p = products(q, _mm256_loadu_si256((const __m256i *) (xb + 2)));
+            acc[t][b & 3] = _mm256_fmadd_ps(p, _mm256_set1_ps(dw * half_to_float(xb)), acc[t][b & 3]);
+        }
+    }
+    for (int t = 0; t < 4; t++) {
+        y[t * y_stride] = acc_sum(acc[t]);
+    }
+}
+
+// Q4_0 is summed differently, so that its decode can run on rows repacked eight at a time (below) and
+// still equal, bit for bit, the row-by-row dot that prefill and sparse rows use: per block the exact
+// integer sum, then one float FMA per block into one accumulator, blocks in order:
+//     acc = fma((float) sum_b, dw_b * da_b, acc)
+// which is also the scalar reference's order (with one rounding less per block).
+EMBER_AVX2 static inline int q4_0_block_sum(const uint8_t *wb, const uint8_t *xb) {
+    const __m256i q = q4_0_values(wb);
+    const __m256i a = _mm256_loadu_si256((const __m256i *) (xb + 2));
+    const __m256i dot16 = _mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(a, q));
+    return sum_int_lanes(_mm256_madd_epi16(dot16, _mm256_set1_epi16(1)));
+}
+
+EMBER_AVX2 static inline float fma_scalar(float a, float b, float c) {
+    return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
+}
+
+EMBER_AVX2 static float dot_q4_0(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
+    (void) pf; // compute-bound row by row: the packed kernel is the one that streams
+    float acc = 0.0f;
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *wb = w + 18 * b;
+        const uint8_t *xb = x + 34 * b;
+        acc = fma_scalar((float) q4_0_block_sum(wb, xb), half_to_float(wb) * half_to_float(xb), acc);
+    }
+    return acc;
+}
+
+EMBER_AVX2 static void dot4_q4_0(const uint8_t *w, const uint8_t *x, int64_t x_bytes, int blocks, float *y,
+                                 int64_t y_stride, int pf) {
+    for (int t = 0; t < 4; t++) {
+        y[t * y_stride] = dot_q4_0(w, x + t * x_bytes, blocks, pf);
+    }
+}
+
+// Q4_0 rows repacked eight at a time: per group of 8 rows and block, 144 bytes (as 8 blocks): the 8
+// rows' fp16 scales, then 4 x 32 bytes in which 32-bit lane k of register m holds bytes 4m..4m+3 of row
+// k's block (low nibbles: values 4m..4m+3; high: values 16+4m..). An activation's 4 bytes broadcast to
+// every lane then meet 8 rows at once, and vpmaddubsw + vpmaddwd leave row k's block sum in lane k: no
+// horizontal sums, one vcvtph2ps for 8 scales. The nibbles go in unsigned (0..15; 8 of them sum to at
+// most 8 * 2 * 15 * 128 in a 16-bit lane, which fits) and the 8 comes off as 8 * sum(a).
+
+// One group of 8 repacked rows against NT (1..4) tokens whose per-block activation sums (times 8) and
+// scales were gathered beforehand: per block and token, 8 broadcasts of 4 activation bytes, 8 vpmaddubsw
+// into 16-bit lanes, one vpmaddwd to 32-bit, then the 8 rows' sums as one FMA. NT is a constant at each
+// call site, so the token loop unrolls and the accumulators stay in registers. The first pass over a
+// tile prefetches its weights from memory; later passes find them in L2.
+EMBER_AVX2 static inline void q4_0_x8_group(const uint8_t *o, int blocks, const uint8_t *x, int64_t x_bytes,
+                                            const int32_t *asum8, const float *da, int stride, const int NT,
+                                            const int prefetch, float *y, int64_t y_stride) {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int b = 0; b < blocks; b++, o += 144) {
+        if (prefetch) {
+            // ~1 KB ahead: the hardware prefetcher alone leaves one core at ~80 % of what it can read
+            _mm_prefetch((const char *) o + 1024, _MM_HINT_T0);
+            _mm_prefetch((const char *) o + 1024 + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *) o + 1024 + 128, _MM_HINT_T0);
+        }
+        __m256i q[8];
+        for (int m = 0; m < 4; m++) {
+            const __m256i p = _mm256_loadu_si256((const __m256i *) (o + 16 + 32 * m));
+            q[m] = _mm256_and_si256(p, low);
+            q[m + 4] = _mm256_and_si256(_mm256_srli_epi16(p, 4), low);
+        }
+        const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) o));
+        for (int t = 0; t < NT; t++) {
+            const uint8_t *a = x + t * x_bytes + 34 * b + 2;
+            __m256i p[8];
+            for (int m = 0; m < 8; m++) {
+                int32_t a4;
+                memcpy(&a4, a + 4 * m, 4);
+                p[m] = _mm256_maddubs_epi16(q[m], _mm256_set1_epi32(a4));
+            }
+            const __m256i s16 = _mm256_add_epi16(_mm256_add_epi16(_mm256_add_epi16(p[0], p[1]), _mm256_add_epi16(p[2], p[3])),
+                                                 _mm256_add_epi16(_mm256_add_epi16(p[4], p[5]), _mm256_add_epi16(p[6], p[7])));
+            const __m256i sums = _mm256_sub_epi32(_mm256_madd_epi16(s16, ones16), _mm256_set1_epi32(asum8[t * stride + b]));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(dw, _mm256_set1_ps(da[t * stride + b])), acc[t]);
+        }
+    }
+    for (int t = 0; t < NT; t++) {
+        _mm256_storeu_ps(y + t * y_stride, acc[t]);
+    }
+}
+
+// Row groups per tile: 16 groups (128 rows; 147 KB of weights at 2048 columns) stay in L2 while every
+// four tokens of the batch pass over them.
+#define Q4_0_X8_TILE 16
+
+// y[t * y_stride + 8g + k] = dot(row 8g + k, activation t) for groups g in [from, to) of the repacked rows
+// and t in [0, batch): each block's nibbles are unpacked once for up to four tokens, and each token's
+// block sums of activations (for the -8) and scales are gathered once per tile, not once per group. A
+// token's arithmetic is the same in every batch, and equals dot_q4_0's on the unpacked row. The
+// signature is the other rows kernels' (ids unused: packed rows are only ever taken whole), so one Java
+// task drives them all.
+EMBER_AVX2 void ember_rows_q4_0_x8(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from,
+                                   int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
+                                   float *y, int64_t y_stride) {
+    (void) ids;
+    const int blocks = cols / 32;
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    const __m256i ones8 = _mm256_set1_epi8(1);
+    int32_t asum8[4 * blocks];
+    float da[4 * blocks];
+    for (int32_t g0 = from; g0 < to; g0 += Q4_0_X8_TILE) {
+        const int32_t g1 = to - g0 < Q4_0_X8_TILE ? to : g0 + Q4_0_X8_TILE;
+        for (int32_t t0 = 0; t0 < batch; t0 += 4) {
+            const int nt = batch - t0 < 4 ? batch - t0 : 4;
+            const uint8_t *xt = x + (int64_t) t0 * x_bytes;
+            for (int t = 0; t < nt; t++) {
+                for (int b = 0; b < blocks; b++) {
+                    const uint8_t *xb = xt + t * x_bytes + 34 * b;
+                    const __m256i a = _mm256_loadu_si256((const __m256i *) (xb + 2));
+                    asum8[t * blocks + b] = 8 * sum_int_lanes(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, a), ones16));
+                    da[t * blocks + b] = half_to_float(xb);
+                }
+            }
+            for (int32_t g = g0; g < g1; g++) {
+                const uint8_t *o = packed + (int64_t) g * 8 * row_bytes;
+                float *yg = y + (int64_t) t0 * y_stride + 8 * (int64_t) g;
+                switch (nt) {
+                case 4: q4_0_x8_group(o, blocks, xt, x_bytes, asum8, da, blocks, 4, t0 == 0, yg, y_stride); break;
+                case 3: q4_0_x8_group(o, blocks, xt, x_bytes, asum8, da, blocks, 3, t0 == 0, yg, y_stride); break;
+                case 2: q4_0_x8_group(o, blocks, xt, x_bytes, asum8, da, blocks, 2, t0 == 0, yg, y_stride); break;
+                default: q4_0_x8_group(o, blocks, xt, x_bytes, asum8, da, blocks, 1, t0 == 0, yg, y_stride); break;
+                }
+            }
+        }
+    }
+}
+
+// K-quants: super-blocks of 256 values against Q8_K activations (d as float32, qs[256], bsums[16]: the
+// sums of each 16 activations). Unsigned weight levels go straight into vpmaddubsw; the integer sum of a
+// super-block stays in 8 int lanes (scaled per sub-block with vpmaddwd), then one FMA with d * da.
+
+// Q4_K's 12 bytes of packed 6-bit scales and mins: sub-blocks 0..3 in the low 6 bits of bytes 0..3
+// (scales) and 4..7 (mins); 4..7 in the nibbles of bytes 8..11 plus the top 2 bits of bytes 0..7.
+static inline void unpack_q4_k_scales(const uint8_t *p, uint8_t sc[8], uint8_t mn[8]) {
+    for (int s = 0; s < 4; s++) {
+        sc[s] = p[s] & 63;
+        mn[s] = p[s + 4] & 63;
+        sc[s + 4] = (p[s + 8] & 0x0F) | (p[s] >> 6) << 4;
+        mn[s + 4] = (p[s + 8] >> 4) | (p[s + 4] >> 6) << 4;
+    }
+}
+
+// Q4_K super-block (144 bytes): d, dmin (fp16), scales[12], qs[128]: byte 32p + l holds value 64p + l
+// (low nibble, sub-block 2p) and 64p + 32 + l (high nibble, sub-block 2p + 1); value = d*sc*q - dmin*m.
+EMBER_AVX2 static float dot_q4_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
+    (void) pf; // compute-bound: a prefetch here measured slower
+    __m256 acc = _mm256_setzero_ps();
+    float mins_acc = 0.0f;
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *wb = w + 144 * b;
+        const uint8_t *xb = x + 292 * b;
+        float xd;
+        int16_t bsums[16];
+        uint8_t sc[8], mn[8];
+        memcpy(&xd, xb, 4);
+        memcpy(bsums, xb + 260, 32);
+        unpack_q4_k_scales(wb + 4, sc, mn);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int p = 0; p < 4; p++) {
+            const __m256i bits = _mm256_loadu_si256((const __m256i *) (wb + 16 + 32 * p));
+            const __m256i lo = _mm256_and_si256(bits, low);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low);
+            const __m256i plo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *) (xb + 4 + 64 * p)));
+            const __m256i phi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *) (xb + 36 + 64 * p)));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(plo, _mm256_set1_epi16(sc[2 * p])));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(phi, _mm256_set1_epi16(sc[2 * p + 1])));
+        }
+        int mins = 0;
+        for (int s = 0; s < 8; s++) {
+            mins += mn[s] * (bsums[2 * s] + bsums[2 * s + 1]);
+        }
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(half_to_float(wb) * xd), acc);
+        mins_acc += half_to_float(wb + 2) * xd * (float) mins;
+    }
+    return sum_lanes(acc) - mins_acc;
+}
+
+// Q6_K super-block (210 bytes): ql[128], qh[64], scales[16] (int8, one per 16 values), d (fp16). Value
+// j = 128h + 32k + i: low 4 bits from ql[64h + 32(k & 1) + i] (low nibble for k < 2, else high), high 2
+// bits from qh[32h + i] >> 2k; level = that - 32. The levels go in unsigned (0..63) and the 32 comes off
+// once per super-block as 32 * sum(sc * bsum).
+EMBER_AVX2 static float dot_q6_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
+    __m256 acc = _mm256_setzero_ps();
+    float offsets = 0.0f;
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    const __m256i two = _mm256_set1_epi8(3);
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *wb = w + 210 * b;
+        prefetch_ahead(pf, wb);
+        const uint8_t *xb = x + 292 * b;
+        const int8_t *sc = (const int8_t *) (wb + 192);
+        float xd;
+        int16_t bsums[16];
+        memcpy(&xd, xb, 4);
+        memcpy(bsums, xb + 260, 32);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i qh = _mm256_loadu_si256((const __m256i *) (wb + 128 + 32 * h));
+            const __m256i ql0 = _mm256_loadu_si256((const __m256i *) (wb + 64 * h));
+            const __m256i ql1 = _mm256_loadu_si256((const __m256i *) (wb + 64 * h + 32));
+            for (int k = 0; k < 4; k++) {
+                const __m256i ql = (k & 1) ? ql1 : ql0;
+                const __m256i nib = k < 2 ? _mm256_and_si256(ql, low) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low);
+                const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two);
+                const __m256i q = _mm256_or_si256(nib, _mm256_slli_epi16(high, 4));
+                const __m256i p16 = _mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i *) (xb + 4 + 128 * h + 32 * k)));
+                const int g = 8 * h + 2 * k; // values 0..15 of these 32 take scale g, 16..31 scale g + 1
+                const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p16, scale));
+            }
+        }
+        int off = 0;
+        for (int g = 0; g < 16; g++) {
+            off += sc[g] * bsums[g];
+        }
+        const float d = half_to_float(wb + 208) * xd;
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(d), acc);
+        offsets += d * (float) off;
+    }
+    return sum_lanes(acc) - 32.0f * offsets;
+}
+
+// Asks for the next chosen row while this one is computed: with ids (sparse rows) the hardware prefetcher
+// cannot guess where it lies.
+EMBER_AVX2 static inline void prefetch_row(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t next,
+                                           int32_t to) {
+    if (next < to) {
+        const uint8_t *row = w + (ids ? (int64_t) ids[next] : (int64_t) next) * row_bytes;
+        for (int64_t off = 0; off < row_bytes; off += 64) {
+            _mm_prefetch((const char *) row + off, _MM_HINT_T0);
+        }
+    }
+}
+
+// y[t * y_stride + i] = dot(row ids[i] (or i) of w, activation t) for i in [from, to), t in [0, batch).
+// w: rows of row_bytes; x: batch activation rows of x_bytes (Q8_0 blocks); cols a multiple of 32.
+// Rows are the outer loop so that a row (a few KB) stays in L1 while the batch's tokens meet it.
+EMBER_AVX2 static inline __attribute__((always_inline)) void rows_q8_activations(
+        const int q4, const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,
+                     int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
+                     float *y, int64_t y_stride) {
+    const int blocks = cols / 32;
+    for (int32_t i = from; i < to; i++) {
+        const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;
+        if (ids) {
+            prefetch_row(w, row_bytes, ids, i + 1, to);
+        }
+        int32_t t = 0;
+        for (; t + 4 <= batch; t += 4) {
+            if (q4) {
+                dot4_q4_0(row, x + t * x_bytes, x_bytes, blocks, y + t * y_stride + i, y_stride, !ids);
+            } else {
+                dot4_q8_0(row, x + t * x_bytes, x_bytes, blocks, y + t * y_stride + i, y_stride, !ids);
+            }
+        }
+        for (; t < batch; t++) {
+            y[t * y_stride + i] = q4 ? dot_q4_0(row, x + t * x_bytes, blocks, !ids)
+                                     : dot_q8_0(row, x + t * x_bytes, blocks, !ids);
+        }
+    }
+}
+
+EMBER_AVX2 void ember_rows_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                                const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
+                                int64_t y_stride) {
+    rows_q8_activations(1, w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
+}
+
+EMBER_AVX2 void ember_rows_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                                const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
+                                int64_t y_stride) {
+    rows_q8_activations(0, w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
+}
+
+// The K-quants' rows, one token at a time (x_bytes: 292 per 256 values).
+EMBER_AVX2 static inline __attribute__((always_inline)) void rows_q8_k_activations(
+        const int q4k, const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,
+                     int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
+                     float *y, int64_t y_stride) {
+    for (int32_t i = from; i < to; i++) {
+        const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;
+        if (ids) {
+            prefetch_row(w, row_bytes, ids, i + 1, to);
+        }
+        for (int32_t t = 0; t < batch; t++) {
+            y[t * y_stride + i] = q4k ? dot_q4_k(row, x + t * x_bytes, cols / 256, !ids)
+                                      : dot_q6_k(row, x + t * x_bytes, cols / 256, !ids);
+        }
+    }
+}
+
+EMBER_AVX2 void ember_rows_q4_k(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                                const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
+                                int64_t y_stride) {
+    rows_q8_k_activations(1, w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
+}
+
+EMBER_AVX2 void ember_rows_q6_k(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                                const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
+                                int64_t y_stride) {
+    rows_q8_k_activations(0, w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
+}
+
+// Sparse FFN down projection over a neuron-major matrix: y[j] += sum_i a[i] * row(ids[i])[j] for the columns
+// j of blocks [from, to), rows in list order. Each value is dequantized as the reference does (d * q, in
+// float) and added with one FMA per row: the simd provider's fused axpy, so the two agree bit for bit. Two
+// rows per pass halve the loads and stores of y (the thread's columns, in L1); the next pair of chosen rows
+// is prefetched, since the hardware cannot guess where it lies.
+// Q4_0 nibbles of one block minus 8, as four vectors of 8 floats (not yet scaled)
+EMBER_AVX2 static inline void q4_0_block_levels(const uint8_t *wb, __m256 v[4]) {
+    const __m128i packed = _mm_loadu_si128((const __m128i *) (wb + 2));
+    const __m128i lo = _mm_sub_epi8(_mm_and_si128(packed, _mm_set1_epi8(0x0F)), _mm_set1_epi8(8));
+    const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)), _mm_set1_epi8(8));
+    v[0] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo));
+    v[1] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8)));
+    v[2] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi));
+    v[3] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8)));
+}
+
+// the same scaled by the block's d: the values the reference dequantizes to
+EMBER_AVX2 static inline void q4_0_block_floats(const uint8_t *wb, __m256 v[4]) {
+    const __m256 d = _mm256_set1_ps(half_to_float(wb));
+    q4_0_block_levels(wb, v);
+    for (int k = 0; k < 4; k++) {
+        v[k] = _mm256_mul_ps(v[k], d);
+    }
+}
+
+// Q8_0 block values as four vectors of 8 floats, unscaled, and scaled by the block's d
+EMBER_AVX2 static inline void q8_0_block_levels(const uint8_t *wb, __m256 v[4]) {
+    for (int k = 0; k < 4; k++) {
+        v[k] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (wb + 2 + 8 * k))));
+    }
+}
+
+EMBER_AVX2 static inline void q8_0_block_floats(const uint8_t *wb, __m256 v[4]) {
+    const __m256 d = _mm256_set1_ps(half_to_float(wb));
+    q8_0_block_levels(wb, v);
+    for (int k = 0; k < 4; k++) {
+        v[k] = _mm256_mul_ps(v[k], d);
+    }
+}
+
+
+// the block's 32 values dequantized as the reference does, Q4_0 or Q8_0
+EMBER_AVX2 static inline void block_floats(const int q4, const uint8_t *wb, __m256 v[4]) {
+    if (q4) {
+        q4_0_block_floats(wb, v);
+    } else {
+        q8_0_block_floats(wb, v);
+    }
+}
+
+EMBER_AVX2 static inline __attribute__((always_inline)) void accumulate_floats(
+        const int q4, const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a, int32_t count,
+                     int32_t from, int32_t to, float *y) {
+    const int64_t W_BYTES = q4 ? 18 : 34;
+    int32_t i = 0;
+    for (; i + 2 <= count; i += 2) {
+        const uint8_t *r0 = w + (int64_t) ids[i] * row_bytes;
+        const uint8_t *r1 = w + (int64_t) ids[i + 1] * row_bytes;
+        for (int32_t n = i + 6; n < i + 8 && n < count; n++) {
+            const uint8_t *next = w + (int64_t) ids[n] * row_bytes + (int64_t) W_BYTES * from;
+            for (int64_t off = 0; off < (int64_t) W_BYTES * (to - from); off += 64) {
+                _mm_prefetch((const char *) next + off, _MM_HINT_T0);
+            }
+        }
+        const __m256 a0 = _mm256_set1_ps(a[i]);
+        const __m256 a1 = _mm256_set1_ps(a[i + 1]);
+        for (int32_t b = from; b < to; b++) {
+            __m256 v0[4], v1[4];
+            block_floats(q4, r0 + (int64_t) W_BYTES * b, v0);
+            block_floats(q4, r1 + (int64_t) W_BYTES * b, v1);
+            for (int k = 0; k < 4; k++) {
+                float *yk = y + 32 * (int64_t) b + 8 * k;
+                __m256 acc = _mm256_loadu_ps(yk);
+                acc = _mm256_fmadd_ps(a0, v0[k], acc);
+                acc = _mm256_fmadd_ps(a1, v1[k], acc);
+                _mm256_storeu_ps(yk, acc);
+            }
+        }
+    }
+    for (; i < count; i++) {
+        const uint8_t *r0 = w + (int64_t) ids[i] * row_bytes;
+        const __m256 a0 = _mm256_set1_ps(a[i]);
+        for (int32_t b = from; b < to; b++) {
+            __m256 v0[4];
+            block_floats(q4, r0 + (int64_t) W_BYTES * b, v0);
+            for (int k = 0; k < 4; k++) {
+                float *yk = y + 32 * (int64_t) b + 8 * k;
+                _mm256_storeu_ps(yk, _mm256_fmadd_ps(a0, v0[k], _mm256_loadu_ps(yk)));
+            }
+        }
+    }
+}
+
+EMBER_AVX2 void ember_accumulate_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
+                                      int32_t count, int32_t from, int32_t to, float *y) {
+    accumulate_floats(1, w, row_bytes, ids, a, count, from, to, y);
+}
+
+EMBER_AVX2 void ember_accumulate_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
+                                      int32_t count, int32_t from, int32_t to, float *y) {
+    accumulate_floats(0, w, row_bytes, ids, a, count, from, to, y);
+}
+
+// Q4_0 rows for sparse products (matvecRows), repacked row by row eight blocks at a time: per row and group
+// of 8 blocks (256 values), 144 bytes: the 8 blocks' fp16 scales, then 4 x 32 bytes in which 32-bit lane k of
+// register m holds bytes 4m..4m+3 of block k's nibbles. The activation is interleaved the same way once per
+// call, so vpmaddubsw + vpmaddwd leave block k's exact integer sum in lane k: no horizontal sum per block.
+// The sums then go into the row's accumulator one FMA per block in block order, as dot_q4_0 and the
+// eight-row kernel do, so a sparse row equals its dense result bit for bit.
+// The layouts below: per row and group of 8 blocks, the 8 fp16 scales, then the 8 blocks' value bytes (vb: 16
+// for Q4_0, 32 for Q8_0), either as stored ("r8d") or, Q4_0 only, interleaved four bytes at a time ("r8b").
+
+// The activation of one token for r8b rows: its Q8_0 values interleaved as the rows are (act, 256 bytes per
+// group of 8 blocks), 8 * the sum of each block's values (for the nibbles' -8) and each block's scale.
+EMBER_AVX2 static void r8b_prepare(const uint8_t *x, int blocks, uint8_t *act, int32_t *asum8, float *da) {
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    const __m256i ones8 = _mm256_set1_epi8(1);
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *xb = x + 34 * b;
+        const __m256i a = _mm256_loadu_si256((const __m256i *) (xb + 2));
+        asum8[b] = 8 * sum_int_lanes(_mm256_madd_epi16(_mm256_maddubs_epi16(ones8, a), ones16));
+        da[b] = half_to_float(xb);
+        uint8_t *ag = act + 256 * (b / 8);
+        const int k = b % 8;
+        for (int m = 0; m < 4; m++) {
+            memcpy(ag + 32 * m + 4 * k, xb + 2 + 4 * m, 4);        // values 4m..4m+3
+            memcpy(ag + 128 + 32 * m + 4 * k, xb + 18 + 4 * m, 4); // values 16+4m..
+        }
+    }
+}
+
+// One r8b row against a prepared activation; prefetches the row at `ahead` (NULL: none) as it goes. The
+// block sums go into the result one FMA per block in block order (bit-equal to the dense kernels), or with
+// `lanes` into 8 float lanes summed at the end (the fused sparse FFN: within rounding, a third fewer
+// instructions). `lanes` is a constant at each call, so each caller gets its own loop.
+EMBER_AVX2 static inline float r8b_dot(const uint8_t *row, int groups, const uint8_t *act, const int32_t *asum8,
+                                       const float *da, const uint8_t *ahead, const int lanes) {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    float acc = 0.0f;
+    __m256 accv = _mm256_setzero_ps();
+    for (int g = 0; g < groups; g++) {
+        const uint8_t *o = row + 144 * g;
+        const uint8_t *ag = act + 256 * g;
+        if (ahead) {
+            _mm_prefetch((const char *) ahead + 144 * g, _MM_HINT_T0);
+            _mm_prefetch((const char *) ahead + 144 * g + 64, _MM_HINT_T0);
+            _mm_prefetch((const char *) ahead + 144 * g + 128, _MM_HINT_T0);
+        }
+        __m256i p[8];
+        for (int m = 0; m < 4; m++) {
+            const __m256i wq = _mm256_loadu_si256((const __m256i *) (o + 16 + 32 * m));
+            p[m] = _mm256_maddubs_epi16(_mm256_and_si256(wq, low), _mm256_loadu_si256((const __m256i *) (ag + 32 * m)));
+            p[m + 4] = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(wq, 4), low),
+                                            _mm256_loadu_si256((const __m256i *) (ag + 128 + 32 * m)));
+        }
+        const __m256i s16 = _mm256_add_epi16(_mm256_add_epi16(_mm256_add_epi16(p[0], p[1]), _mm256_add_epi16(p[2], p[3])),
+                                             _mm256_add_epi16(_mm256_add_epi16(p[4], p[5]), _mm256_add_epi16(p[6], p[7])));
+        const __m256i sums = _mm256_sub_epi32(_mm256_madd_epi16(s16, ones16),
+                                              _mm256_loadu_si256((const __m256i *) (asum8 + 8 * g)));
+        const __m256 scales = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) o)),
+                                            _mm256_loadu_ps(da + 8 * g));
+        if (lanes) {
+            accv = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scales, accv);
+        } else {
+            float s[8], sc[8];
+            _mm256_storeu_ps(s, _mm256_cvtepi32_ps(sums));
+            _mm256_storeu_ps(sc, scales);
+            for (int k = 0; k < 8; k++) {
+                acc = fma_scalar(s[k], sc[k], acc);
+            }
+        }
+    }
+    return lanes ? sum_lanes(accv) : acc;
+}
+
+EMBER_AVX2 void ember_rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from,
+                                    int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
+                                    float *y, int64_t y_stride) {
+    const int blocks = cols / 32;
+    const int groups = blocks / 8;
+    uint8_t act[256 * groups];
+    int32_t asum8[blocks];
+    float da[blocks];
+    for (int32_t t = 0; t < batch; t++) {
+        r8b_prepare(x + t * x_bytes, blocks, act, asum8, da);
+        for (int32_t i = from; i < to; i++) {
+            const uint8_t *row = packed + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;
+            // the row four chosen rows ahead, a few lines per group: a burst of a whole row's prefetches at
+            // once overflows the miss buffers (measured: 2.2 GB/s at 30 % of the rows, 4.3-4.8 spread out)
+            const uint8_t *ahead = ids && i + 4 < to ? packed + (int64_t) ids[i + 4] * row_bytes : NULL;
+            y[t * y_stride + i] = r8b_dot(row, groups, act, asum8, da, ahead, 0);
+        }
+    }
+}
+
+// The sparse FFN of one token over chosen neurons in one pass, on neuron bundles: per neuron n, bundle_bytes
+// holding its gate row and its up row (over dim values: Q4_0 r8b, else as stored), then its W_down column
+// (neuron-major) in "r8d": per group of 8 blocks of 32 outputs, the 8 blocks' fp16 scales, then their values
+// as Q4_0 (16 nibble bytes a block) or Q8_0 (32 bytes) stores them. ids ascending; chunk c is ids[starts[c] .. starts[c + 1]) (fixed by the caller by neuron
+// number, so the sums do not depend on the thread count):
+//     h = act(gate . x) * (up . x)        (gate from `gate` when not NULL: computed densely by the caller)
+//     partial[c][j] = sum over the chunk's neurons of h * down[j]
+// act: 0 SiLU, 1 ReLU, 2 GELU (tanh form). h_out[i] gets each neuron's h. The partials are summed by
+// ember_reduce_partials.
+//
+// The down projection runs on integers: a window of 8 chosen neurons with h != 0 (consecutive in the chunk)
+// shares, per block of 32 outputs, one scale s = max |h * d| / 32767, and each neuron's h * d becomes
+// k = round(h * d / s), 16 bits; vpmaddwd adds two neurons' nibbles times their k per instruction into 32-bit
+// sums, then one conversion and FMA per window and block instead of one per neuron (each h * d within 1/65534
+// of the window's largest: ~3e-5 of an output, where 8-bit k, as llama.cpp's Q8_0 h, measured ~1e-2). Neurons
+// with h = 0 take no place in a window, so ReLU's exact skipping gives bit for bit what running every neuron
+// gives. Measured in cache: ~2x the neurons a second of dequantizing each row to floats.
+EMBER_AVX2 static inline float activate(enum ember_activation act, float g) {
+    if (act == EMBER_SILU) {
+        return g / (1.0f + expf(-g));
+    }
+    if (act == EMBER_RELU) {
+        return g > 0.0f ? g : 0.0f;
+    }
+    return 0.5f * g * (1.0f + tanhf(0.7978845608f * (g + 0.044715f * g * g * g)));
+}
+
+// A Q4_0 block's 16 nibble bytes as 32 unsigned levels in output order (low lane 0..15, high lane 16..31).
+EMBER_AVX2 static inline __m256i q4_0_levels_u8(const uint8_t *nibbles) {
+    const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) nibbles));
+    return _mm256_and_si256(_mm256_srlv_epi32(both, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4)),
+                            _mm256_set1_epi8(0x0F));
+}
+
+// y[0 .. dim) += sum over n < count of h[n] * row n, the window's integer pass described above, over r8d rows:
+// per group of 8 blocks the 8 fp16 scales, then the blocks' values: Q4_0 nibbles (16 bytes a block, levels
+// 0..15 and an offset of -8) or, with q8, Q8_0 values (32 signed bytes a block).
+// Meanwhile asks for pf_bytes of each of pf[0 .. npf), a slice per block: this pass computes for a while from
+// rows already in cache, and without it the memory would idle (measured: 5.1-5.3 -> 7.6-9.5 GB/s a core at
+// 30 % of neurons, one thread, sparse_ffn_bench).
+EMBER_AVX2 static inline __attribute__((always_inline)) void down_window(
+        const uint8_t *const rows[8], const float h[8], int count, int groups, float *y, const uint8_t *const *pf,
+        int npf, int64_t pf_bytes, const int q8) {
+    const int64_t group_bytes = q8 ? 16 + 8 * 32 : 16 + 8 * 16;
+    const int pairs = (count + 1) / 2;
+    const int64_t pf_step = (pf_bytes / (8 * groups) + 63) / 64 * 64;
+    int64_t pf_off = 0;
+    for (int g = 0; g < groups; g++) {
+        // per block of this group: each neuron's k, two neurons to a 32-bit lane (vpmaddwd's pairs); the scale;
+        // for Q4_0, 8 * sum k (the nibbles' -8)
+        __m256i k[8];
+        __m256 m = _mm256_setzero_ps();
+        __m256 c[8];
+        for (int n = 0; n < 8; n++) {
+            c[n] = _mm256_mul_ps(_mm256_set1_ps(h[n]),
+                                 _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (rows[n] + group_bytes * g))));
+            m = _mm256_max_ps(m, _mm256_andnot_ps(_mm256_set1_ps(-0.0f), c[n]));
+        }
+        const __m256 nonzero = _mm256_cmp_ps(m, _mm256_setzero_ps(), _CMP_GT_OQ);
+        const __m256 inv = _mm256_and_ps(nonzero, _mm256_div_ps(_mm256_set1_ps(32767.0f), m));
+        __m256i ksum = _mm256_setzero_si256();
+        for (int n = 0; n < 8; n++) {
+            k[n] = _mm256_cvtps_epi32(_mm256_mul_ps(c[n], inv));
+            ksum = _mm256_add_epi32(ksum, k[n]);
+        }
+        int32_t kp[4][8], corr[8];
+        float s[8];
+        for (int p = 0; p < 4; p++) {
+            _mm256_storeu_si256((__m256i *) kp[p],
+                                _mm256_or_si256(_mm256_and_si256(k[2 * p], _mm256_set1_epi32(0xFFFF)),
+                                                _mm256_slli_epi32(k[2 * p + 1], 16)));
+        }
+        _mm256_storeu_si256((__m256i *) corr, q8 ? _mm256_setzero_si256() : _mm256_slli_epi32(ksum, 3));
+        _mm256_storeu_ps(s, _mm256_mul_ps(m, _mm256_set1_ps(1.0f / 32767.0f)));
+        for (int kb = 0; kb < 8; kb++, pf_off += pf_step) {
+            for (int q = 0; q < npf; q++) {
+                for (int64_t o = pf_off; o < pf_off + pf_step && o < pf_bytes; o += 64) {
+                    _mm_prefetch((const char *) pf[q] + o, _MM_HINT_T0);
+                }
+            }
+            if (s[kb] == 0.0f) {
+                continue; // every h * d of the window is 0 here: nothing to add
+            }
+            __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                              _mm256_setzero_si256()};
+            for (int p = 0; p < pairs; p++) {
+                const uint8_t *va = rows[2 * p] + group_bytes * g + 16 + (q8 ? 32 : 16) * kb;
+                const uint8_t *vb = rows[2 * p + 1] + group_bytes * g + 16 + (q8 ? 32 : 16) * kb;
+                // 32 values of each, in output order (Q4_0: low lane 0..15, high lane 16..31, as Q8_0 stores them)
+                const __m256i a = q8 ? _mm256_loadu_si256((const __m256i *) va) : q4_0_levels_u8(va);
+                const __m256i b = q8 ? _mm256_loadu_si256((const __m256i *) vb) : q4_0_levels_u8(vb);
+                const __m256i kk = _mm256_set1_epi32(kp[p][kb]);
+                const __m256i lo = _mm256_unpacklo_epi8(a, b); // outputs 0..7 | 16..23, a's and b's values paired
+                const __m256i hi = _mm256_unpackhi_epi8(a, b); // outputs 8..15 | 24..31
+                const __m128i part[4] = {_mm256_castsi256_si128(lo), _mm256_castsi256_si128(hi),
+                                         _mm256_extracti128_si256(lo, 1), _mm256_extracti128_si256(hi, 1)};
+                for (int v = 0; v < 4; v++) {
+                    const __m256i w = q8 ? _mm256_cvtepi8_epi16(part[v]) : _mm256_cvtepu8_epi16(part[v]);
+                    acc[v] = _mm256_add_epi32(acc[v], _mm256_madd_epi16(w, kk));
+                }
+            }
+            const __m256i off = _mm256_set1_epi32(corr[kb]);
+            const __m256 sv = _mm256_set1_ps(s[kb]);
+            float *yb = y + 256 * g + 32 * kb;
+            for (int v = 0; v < 4; v++) {
+                const __m256 q = _mm256_cvtepi32_ps(_mm256_sub_epi32(acc[v], off));
+                _mm256_storeu_ps(yb + 8 * v, _mm256_fmadd_ps(sv, q, _mm256_loadu_ps(yb + 8 * v)));
+            }
+        }
+    }
+}
+
+// how many chosen neurons ahead the fused kernel prefetches (2 to 8 measured alike on EPYC, within noise)
+#define AHEAD 3
+
+// The fused pass for each block type of the gate and up rows: 0 Q4_0 (r8b rows, r8d Q4_0 down), 1 Q8_0 (rows
+// as stored), 2 Q4_K and 3 Q6_K (rows as stored, against the token's Q8_K); the last three with an r8d Q8_0 down
+// (K-quant down matrices are copied to Q8_0, see NeuronMajor). `kind` is a constant at each exported function.
+EMBER_AVX2 static inline __attribute__((always_inline)) void sparse_ffn(
+        const enum ember_block_type kind, const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
+        const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x, int32_t dim, const float *gate,
+        enum ember_activation act_kind,
+        float *partials, float *h_out) {
+    const int blocks = dim / 32;
+    const int groups = blocks / 8;
+    const int64_t row_bytes = kind == EMBER_Q4_0 ? (int64_t) blocks * 18 : kind == EMBER_Q8_0 ? (int64_t) blocks * 34
+                              : (int64_t) (dim / 256) * (kind == EMBER_Q4_K ? 144 : 210);
+    const int64_t skip = gate ? row_bytes : 0; // with the gate given, a bundle is read from its up row
+    uint8_t act[kind == EMBER_Q4_0 ? 256 * groups : 1];
+    int32_t asum8[kind == EMBER_Q4_0 ? blocks : 1];
+    float da[kind == EMBER_Q4_0 ? blocks : 1];
+    if (kind == EMBER_Q4_0) {
+        r8b_prepare(x, blocks, act, asum8, da);
+    }
+    const int32_t last = starts[to_chunk]; // prefetching looks past a chunk's end into the next one it runs
+    for (int32_t k = starts[from_chunk]; k < last && k < starts[from_chunk] + 8; k++) { // the first eight, now
+        const uint8_t *b = bundles + (int64_t) ids[k] * bundle_bytes;
+        for (int64_t off = skip; off < bundle_bytes; off += 64) {
+            _mm_prefetch((const char *) b + off, _MM_HINT_T0);
+        }
+    }
+    for (int32_t c = from_chunk; c < to_chunk; c++) {
+        float *y = partials + (int64_t) c * dim;
+        memset(y, 0, sizeof(float) * dim);
+        const int32_t end = starts[c + 1];
+        const uint8_t *rows[8]; // the window: chosen neurons with h != 0, their down rows
+        float h[8];
+        int n = 0;
+        for (int32_t i = starts[c]; i < end; i++) {
+            const uint8_t *nb = bundles + (int64_t) ids[i] * bundle_bytes;
+            const uint8_t *ahead = i + AHEAD < last ? bundles + (int64_t) ids[i + AHEAD] * bundle_bytes : NULL;
+            float gv, u;
+            if (kind == EMBER_Q4_0) { // the r8b dots prefetch the gate and up rows ahead as they go; the down row here
+                gv = gate ? gate[i] : r8b_dot(nb, groups, act, asum8, da, ahead, 1);
+                u = r8b_dot(nb + row_bytes, groups, act, asum8, da, ahead ? ahead + row_bytes : NULL, 1);
+                if (ahead) {
+                    for (int64_t off = 2 * row_bytes; off < bundle_bytes; off += 64) {
+                        _mm_prefetch((const char *) ahead + off, _MM_HINT_T0);
+                    }
+                }
+            } else {
+                if (ahead) {
+                    for (int64_t off = skip; off < bundle_bytes; off += 64) {
+                        _mm_prefetch((const char *) ahead + off, _MM_HINT_T0);
+                    }
+                }
+                if (kind == EMBER_Q8_0) {
+                    gv = gate ? gate[i] : dot_q8_0(nb, x, blocks, 0);
+                    u = dot_q8_0(nb + row_bytes, x, blocks, 0);
+                } else if (kind == EMBER_Q4_K) {
+                    gv = gate ? gate[i] : dot_q4_k(nb, x, dim / 256, 0);
+                    u = dot_q4_k(nb + row_bytes, x, dim / 256, 0);
+                } else {
+                    gv = gate ? gate[i] : dot_q6_k(nb, x, dim / 256, 0);
+                    u = dot_q6_k(nb + row_bytes, x, dim / 256, 0);
+                }
+            }
+            const float hv = activate(act_kind, gv) * u;
+            h_out[i] = hv;
+            if (hv != 0.0f) { // a neuron with h = 0 adds nothing, and must not change its window's scales
+                rows[n] = nb + 2 * row_bytes;
+                h[n++] = hv;
+            }
+            if (n == 8 || (i + 1 == end && n > 0)) {
+                for (int q = n; q < 8; q++) { // empty places: k = 0 on any valid row
+                    rows[q] = rows[0];
+                    h[q] = 0.0f;
+                }
+                const uint8_t *next[8]; // the next eight chosen bundles, from where this pass reads them
+                int nnext = 0;
+                for (int32_t k = i + 1; k < last && nnext < 8; k++) {
+                    next[nnext++] = bundles + (int64_t) ids[k] * bundle_bytes + skip;
+                }
+                down_window(rows, h, n, groups, y, next, nnext, bundle_bytes - skip, kind != EMBER_Q4_0);
+                n = 0;
+            }
+        }
+    }
+}
+
+EMBER_AVX2 void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
+                                   const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x,
+                                   int32_t dim, const float *gate, enum ember_activation act, float *partials,
+                                   float *h_out) {
+    sparse_ffn(EMBER_Q4_0, bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act, partials, h_out);
+}
+
+EMBER_AVX2 void ember_sparse_ffn_q8_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
+                                   const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x,
+                                   int32_t dim, const float *gate, enum ember_activation act, float *partials,
+                                   float *h_out) {
+    sparse_ffn(EMBER_Q8_0, bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act, partials, h_out);
+}
+
+EMBER_AVX2 void ember_sparse_ffn_q4_k(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
+                                   const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x,
+                                   int32_t dim, const float *gate, enum ember_activation act, float *partials,
+                                   float *h_out) {
+    sparse_ffn(EMBER_Q4_K, bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act, partials, h_out);
+}
+
+EMBER_AVX2 void ember_sparse_ffn_q6_k(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
+                                   const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x,
+                                   int32_t dim, const float *gate, enum ember_activation act, float *partials,
+                                   float *h_out) {
+    sparse_ffn(EMBER_Q6_K, bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act, partials, h_out);
+}
+
+// y[256 * from .. 256 * to) += sum over i of a[i] * row ids[i], over r8d rows (Q4_0, or with q8 Q8_0), in windows
+// of eight rows as the fused sparse FFN's down projection sums (down_window: 16-bit coefficients sharing a scale
+// per block of 32 outputs; rows with a[i] = 0 take no place). TEAL's input-major projections run here: the
+// float accumulation above dequantizes each row and adds it one FMA per value. The windows are formed over the
+// whole id list whatever range of outputs a thread takes, so the sums do not depend on the thread count.
+EMBER_AVX2 static inline __attribute__((always_inline)) void accumulate_windows(
+        const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a, int32_t count, int32_t from,
+        int32_t to, float *y, const int q8) {
+    const int64_t group_bytes = q8 ? 16 + 8 * 32 : 16 + 8 * 16;
+    const int64_t slice = group_bytes * (to - from); // the bytes of a row this range reads
+    const uint8_t *rows[8];
+    float h[8];
+    int n = 0;
+    for (int32_t k = 0; k < count && k < 8; k++) { // the first window's rows, now
+        for (int64_t off = 0; off < slice; off += 64) {
+            _mm_prefetch((const char *) (w + (int64_t) ids[k] * row_bytes + group_bytes * from) + off, _MM_HINT_T0);
+        }
+    }
+    for (int32_t i = 0; i < count; i++) {
+        if (a[i] != 0.0f) {
+            rows[n] = w + (int64_t) ids[i] * row_bytes + group_bytes * from;
+            h[n++] = a[i];
+        }
+        if (n == 8 || (i + 1 == count && n > 0)) {
+            for (int q = n; q < 8; q++) {
+                rows[q] = rows[0];
+                h[q] = 0.0f;
+            }
+            const uint8_t *next[8];
+            int nnext = 0;
+            for (int32_t k = i + 1; k < count && nnext < 8; k++) {
+                next[nnext++] = w + (int64_t) ids[k] * row_bytes + group_bytes * from;
+            }
+            down_window(rows, h, n, to - from, y + 256 * (int64_t) from, next, nnext, slice, q8);
+            n = 0;
+        }
+    }
+}
+
+EMBER_AVX2 void ember_accumulate_r8d_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
+                                          int32_t count, int32_t from, int32_t to, float *y) {
+    accumulate_windows(w, row_bytes, ids, a, count, from, to, y, 0);
+}
+
+EMBER_AVX2 void ember_accumulate_r8d_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
+                                          int32_t count, int32_t from, int32_t to, float *y) {
+    accumulate_windows(w, row_bytes, ids, a, count, from, to, y, 1);
+}
+
+// out[j] += sum over chunks c (in order) of partials[c][j], for the columns of blocks [from, to) of 32.
+EMBER_AVX2 void ember_reduce_partials(const float *partials, int32_t chunks, int32_t dim, int32_t from, int32_t to,
+                                      float *out) {
+    for (int32_t b = from; b < to; b++) {
+        for (int k = 0; k < 4; k++) {
+            const int64_t j = 32 * (int64_t) b + 8 * k;
+            __m256 acc = _mm256_loadu_ps(out + j);
+            for (int32_t c = 0; c < chunks; c++) {
+                acc = _mm256_add_ps(acc, _mm256_loadu_ps(partials + (int64_t) c * dim + j));
+            }
+            _mm256_storeu_ps(out + j, acc);
+        }
+    }
+}
+
