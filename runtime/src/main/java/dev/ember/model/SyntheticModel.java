@@ -88,7 +88,75 @@ public final class SyntheticModel {
 
     /** @return a file name that identifies the preset, type and seed, e.g. {@code tiny-Q8_0-s42.gguf} */
     public static String fileName(Preset preset, GgmlType type, long seed) {
-        return preset.name() + "-" + type.name() + "-s" + seed + ".gguf";
+        return fileName(preset, Recipe.uniform(type), seed);
+    }
+
+    /** @return a file name that identifies the preset, recipe and seed, e.g. {@code tiny-Q4_K_M-s42.gguf} */
+    public static String fileName(Preset preset, Recipe recipe, long seed) {
+        return preset.name() + "-" + recipe.name() + "-s" + seed + ".gguf";
+    }
+
+    /** Which type each matrix gets, and the llama.cpp file type that names the mix. */
+    public interface Recipe {
+        /** @return the name in file names: the type's, or the mix's (Q4_K_M) */
+        String name();
+
+        /** @return the type of a matrix of {@code cols} columns, named {@code tensor}, in layer {@code layer} of n */
+        GgmlType typeOf(String tensor, int cols, int layer, int layers);
+
+        /** @return llama.cpp's {@code general.file_type} */
+        int fileType();
+
+        /** @return every matrix in {@code type} */
+        static Recipe uniform(GgmlType type) {
+            return new Recipe() {
+                @Override
+                public String name() {
+                    return type.name();
+                }
+
+                @Override
+                public GgmlType typeOf(String tensor, int cols, int layer, int layers) {
+                    return type;
+                }
+
+                @Override
+                public int fileType() {
+                    return SyntheticModel.fileType(type);
+                }
+            };
+        }
+
+        /**
+         * The mix llama.cpp's quantizer writes for Q4_K_M, the file most users run: Q4_K, with Q6_K for the output
+         * matrix and for attn_v and ffn_down in the layers that get more bits (the first and last eighth, and every
+         * third between); a matrix whose rows are not whole 256-value super-blocks falls back to Q5_0 (for Q4_K)
+         * or Q8_0 (for Q6_K), as llama.cpp does.
+         */
+        Recipe Q4_K_M = new Recipe() {
+            @Override
+            public String name() {
+                return "Q4_K_M";
+            }
+
+            @Override
+            public GgmlType typeOf(String tensor, int cols, int layer, int layers) {
+                boolean more = tensor.equals(TensorNames.OUTPUT) || (tensor.endsWith("attn_v.weight")
+                        || tensor.endsWith("ffn_down.weight")) && moreBits(layer, layers);
+                GgmlType t = more ? GgmlType.Q6_K : GgmlType.Q4_K;
+                return cols % 256 == 0 ? t : t == GgmlType.Q6_K ? GgmlType.Q8_0 : GgmlType.Q5_0;
+            }
+
+            @Override
+            public int fileType() {
+                return 15; // LLAMA_FTYPE_MOSTLY_Q4_K_M
+            }
+        };
+
+        /** llama.cpp's use_more_bits: the first and last eighth of the layers, and every third in between. */
+        static boolean moreBits(int layer, int layers) {
+            return layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
+        }
     }
 
     /**
@@ -109,19 +177,28 @@ public final class SyntheticModel {
             throw new EmberException(type + " needs rows that are multiples of " + type.blockSize() + "; "
                     + preset.name() + " has dim " + preset.dim() + " and ffn " + preset.ffnDim());
         }
+        write(file, preset, Recipe.uniform(type), seed);
+    }
+
+    /** Writes the model with each matrix in the type {@code recipe} gives it (atomically). */
+    public static void write(Path file, Preset preset, Recipe recipe, long seed) {
         GgufWriter w = new GgufWriter();
-        metadata(w, preset, type, seed);
+        metadata(w, preset, recipe.fileType(), seed);
         int headSize = preset.dim() / preset.heads();
         int kvDim = headSize * preset.kvHeads();
         int[] index = {0};
-        Filler f = (name, cols, rows) -> w.addTensor(name, type, new Shape(cols, rows),
-                rows(type, cols, seed, index[0]++));
+        int[] layer = {-1};
+        Filler f = (name, cols, rows) -> {
+            GgmlType type = recipe.typeOf(name, cols, layer[0], preset.layers());
+            w.addTensor(name, type, new Shape(cols, rows), rows(type, cols, seed, index[0]++));
+        };
         f.add(TensorNames.TOKEN_EMBD, preset.dim(), preset.vocabSize());
         norm(w, TensorNames.OUTPUT_NORM, preset.dim(), seed);
         if (!preset.tiedOutput()) {
             f.add(TensorNames.OUTPUT, preset.dim(), preset.vocabSize());
         }
         for (int i = 0; i < preset.layers(); i++) {
+            layer[0] = i;
             TensorNames.Block b = TensorNames.block(i);
             norm(w, b.attnNorm(), preset.dim(), seed);
             f.add(b.attnQ(), preset.dim(), preset.dim());
@@ -141,11 +218,11 @@ public final class SyntheticModel {
         void add(String name, int cols, int rows);
     }
 
-    private static void metadata(GgufWriter w, Preset p, GgmlType type, long seed) {
+    private static void metadata(GgufWriter w, Preset p, int fileType, long seed) {
         SyntheticVocabulary vocab = SyntheticVocabulary.of(p.vocabSize());
         w.putString("general.architecture", "llama")
                 .putString("general.name", "ember-synthetic-" + p.name())
-                .putUint32("general.file_type", fileType(type))
+                .putUint32("general.file_type", fileType)
                 .putUint32("general.quantization_version", 2)
                 .putUint32("llama.context_length", p.contextLength())
                 .putUint32("llama.embedding_length", p.dim())

@@ -140,4 +140,36 @@ class SyntheticModelTest {
         assertThrows(EmberException.class, () -> SyntheticModel.write(dir.resolve("y.gguf"), odd, GgmlType.Q4_K, 1));
         assertArrayEquals(new byte[0], new byte[0]);
     }
+
+    /** Q4_K_M as llama.cpp's quantizer mixes it: Q6_K for the output and, in the layers that get more bits, attn_v and ffn_down. */
+    @Test
+    void q4KMixFollowsLlamaCppsRule() {
+        Path f = dir.resolve("mix.gguf");
+        SyntheticModel.write(f, SyntheticModel.TINY, SyntheticModel.Recipe.Q4_K_M, 5);
+        try (dev.ember.gguf.GgufFile g = dev.ember.gguf.GgufFile.open(f)) {
+            assertEquals(15, g.metadata().getLong("general.file_type"));
+            assertEquals(GgmlType.Q6_K, g.tensor("output.weight").type());
+            assertEquals(GgmlType.Q4_K, g.tensor("token_embd.weight").type());
+            // 4 layers: n/8 = 0, 7n/8 = 3, so layers 2 ((2 - 0) % 3 == 2) and 3 get more bits
+            for (int l = 0; l < 4; l++) {
+                GgmlType more = l >= 2 ? GgmlType.Q6_K : GgmlType.Q4_K;
+                assertEquals(more, g.tensor("blk." + l + ".attn_v.weight").type(), "attn_v " + l);
+                assertEquals(more, g.tensor("blk." + l + ".ffn_down.weight").type(), "ffn_down " + l);
+                assertEquals(GgmlType.Q4_K, g.tensor("blk." + l + ".attn_q.weight").type());
+                assertEquals(GgmlType.Q4_K, g.tensor("blk." + l + ".ffn_up.weight").type());
+            }
+        }
+        // llama.cpp's rule for 22 layers (TinyLlama): 0, 1, 4, 7, 10, 13, 16, 19, 20, 21
+        java.util.List<Integer> more = new java.util.ArrayList<>();
+        for (int l = 0; l < 22; l++) {
+            if (SyntheticModel.Recipe.moreBits(l, 22)) {
+                more.add(l);
+            }
+        }
+        assertEquals(java.util.List.of(0, 1, 4, 7, 10, 13, 16, 19, 20, 21), more);
+        try (dev.ember.Model m = dev.ember.Model.load(f)) {
+            float[] logits = m.newSession().evaluate(m.tokenize("hello"), 0, 1, false);
+            assertTrue(Float.isFinite(logits[0]), "the mix runs: " + logits[0]);
+        }
+    }
 }

@@ -40,25 +40,33 @@ public final class SyntheticCache {
             return GgmlType.valueOf(quant.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new EmberException("unknown quant type '" + quant + "'; synthetic models are written in "
-                    + "f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q6_k");
+                    + "f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q6_k, or the mix q4_k_m");
         }
     }
 
     /**
-     * @return the cached file of that preset and type, written first if it is not there yet
+     * @return the cached file of that preset and type (or the q4_k_m mix), written first if it is not there yet
      * @throws EmberException for an unknown preset or type
      */
     public static Path file(Path folder, String preset, String quant) {
         SyntheticModel.Preset p = SyntheticModel.preset(preset);
-        GgmlType type = type(quant);
-        Path file = folder.resolve(SyntheticModel.fileName(p, type, SEED));
+        SyntheticModel.Recipe recipe = quant.strip().equalsIgnoreCase("q4_k_m") ? SyntheticModel.Recipe.Q4_K_M
+                : null;
+        GgmlType type = recipe == null ? type(quant) : null;
+        Path file = folder.resolve(recipe != null ? SyntheticModel.fileName(p, recipe, SEED)
+                : SyntheticModel.fileName(p, type, SEED));
         if (!Files.isRegularFile(file)) {
             try {
                 Files.createDirectories(folder);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create the cache folder " + folder + ": " + e.getMessage(), e);
             }
-            SyntheticModel.write(file, p, type, SEED); // atomic: an interrupted write leaves no partial file
+            // atomic: an interrupted write leaves no partial file
+            if (recipe != null) {
+                SyntheticModel.write(file, p, recipe, SEED);
+            } else {
+                SyntheticModel.write(file, p, type, SEED);
+            }
         }
         return file;
     }
