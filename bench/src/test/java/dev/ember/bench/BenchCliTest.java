@@ -116,6 +116,17 @@ class BenchCliTest {
     }
 
     @Test
+    void aQ4KMMixIsNamedAsLlamaCppNamesIt() throws Exception {
+        Run r = bench("--synthetic", "tiny", "--quant", "q4_k_m", "--gen-tokens", "4", "--prompt-tokens", "4",
+                "--threads", "2", "--repetitions", "1", "--cache-dir", cache.toString(), "--json");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("q4_k_m", new ObjectMapper().readTree(r.out()).get("quant").asText());
+        try (var files = Files.list(cache)) {
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().equals("tiny-Q4_K_M-s42.gguf")), "cached by name");
+        }
+    }
+
+    @Test
     void sparseRunsReportDenseInTheSameProcess() throws Exception {
         Run r = bench("--synthetic", "tiny", "--quant", "q8_0", "--gen-tokens", "8", "--prompt-tokens", "8",
                 "--threads", "2", "--repetitions", "2", "--cache-dir", cache.toString(), "--sparsity",

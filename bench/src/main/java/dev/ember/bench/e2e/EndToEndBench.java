@@ -201,7 +201,11 @@ public final class EndToEndBench {
             }
             long tokens = (long) s.repetitions() * s.genTokens();
             double allocated = (double) allocation.total / tokens;
-            String quant = BytesPerToken.mainType(model.gguf().tensorInfos()).name();
+            // llama.cpp's mixes by their name (a Q4_K_M file is mostly Q4_K, but is not a Q4_K file)
+            long fileType = model.gguf().metadata().contains("general.file_type")
+                    ? model.gguf().metadata().getLong("general.file_type") : -1;
+            String quant = fileType == 15 ? "Q4_K_M" : fileType == 17 ? "Q5_K_M" : fileType == 12 ? "Q3_K_M"
+                    : BytesPerToken.mainType(model.gguf().tensorInfos()).name();
             long sparseFfnNanos = phaseNanos[SparsityStats.Phase.FFN.ordinal()];
             return new Result(quant, model.kernels(), model.threads(), session.options().sparsity(), median(prefill),
                     median(decode), bytesPerToken, bandwidth, load, allocated,
