@@ -77,6 +77,12 @@ class SparsityCommandsTest {
                 "0", "--sparsity", "attn:" + profile);
         assertEquals(0, gen.status(), gen.err());
         assertTrue(gen.err().matches("(?s).*; \\d+\\.\\d % of attention projection weight bytes skipped.*"), gen.err());
+        CliTest.Run badCompose = run("calibrate", "--model", model, "--text-file", text, "--method", "teal",
+                "--ppl-budget", "1", "--compose", "chess:/no/such.gguf", "--no-progress", "-o",
+                dir.resolve("w.gguf").toString());
+        assertEquals(1, badCompose.status());
+        assertTrue(badCompose.err().contains("--compose chess:/no/such.gguf: ")
+                && badCompose.err().contains("profile not found: /no/such.gguf"), badCompose.err());
         CliTest.Run wrong = run("calibrate", "--model", model, "--text-file", text, "--method", "chess",
                 "--target-sparsity", "0.3", "--compose", "chess:x", "-o", dir.resolve("z.gguf").toString());
         assertEquals(2, wrong.status());

@@ -218,6 +218,13 @@ public final class Calibrator {
      * the grid whose perplexity, with {@code o.compose()} when given, stays within the budget).
      */
     private static Summary teal(Model model, int[] tokens, String hash, Options o, Path out, Listener l) {
+        if (o.compose() != null) { // before recording: a bad FFN spec should not cost the recording first
+            try {
+                model.newSession(SessionOptions.builder().contextLength(8).maxBatch(1).sparsity(o.compose()).build());
+            } catch (EmberException e) {
+                throw new EmberException("--compose " + o.compose() + ": " + e.getMessage(), e);
+            }
+        }
         int n = Math.min(tokens.length, Math.min(o.maxTokens(), TEAL_TOKENS));
         l.stage("record", n);
         InputRecorder.Recording rec = InputRecorder.record(model, tokens, o.ctx(), n, l::step);
