@@ -145,6 +145,42 @@ EMBER_AVX2 static float dot_q4_0(const uint8_t *w, const uint8_t *x, int blocks,
     return acc;
 }
 
+// Eight Q4_0 rows against one token, from the rows as stored (no repacked copy): per block each row's exact
+// integer sum as dot_q4_0 makes it, the eight sums transposed into one vector by three rounds of horizontal adds
+// (integers: exact), then one vector FMA, lane k being row k's `fma((float) sum, dw * da, acc)` in block order:
+// bit-equal to dot_q4_0 and to the eight-row kernel over the x8 copy, at about half the instructions of eight
+// dot_q4_0 (no horizontal sum and scalar FMA per row and block). What --no-repack decode runs on.
+EMBER_AVX2 static void dot8_q4_0(const uint8_t *const rows[8], const uint8_t *x, int blocks, float *y,
+                                 int64_t y_step) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 acc = _mm256_setzero_ps();
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *xb = x + 34 * b;
+        const __m256i a = _mm256_loadu_si256((const __m256i *) (xb + 2));
+        __m256i s[8];
+        uint16_t dw[8];
+        for (int k = 0; k < 8; k++) {
+            const uint8_t *wb = rows[k] + 18 * b;
+            const __m256i q = q4_0_values(wb);
+            s[k] = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(a, q)), ones);
+            memcpy(&dw[k], wb, 2);
+        }
+        // per 128-bit lane: hadd pairs, then quads; the two lanes hold each row's lower and upper four sums
+        const __m256i u0 = _mm256_hadd_epi32(_mm256_hadd_epi32(s[0], s[1]), _mm256_hadd_epi32(s[2], s[3]));
+        const __m256i u1 = _mm256_hadd_epi32(_mm256_hadd_epi32(s[4], s[5]), _mm256_hadd_epi32(s[6], s[7]));
+        const __m256i sums = _mm256_add_epi32(_mm256_permute2x128_si256(u0, u1, 0x20),
+                                              _mm256_permute2x128_si256(u0, u1, 0x31));
+        const __m256 scale = _mm256_mul_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) dw)),
+                                           _mm256_set1_ps(half_to_float(xb)));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, acc);
+    }
+    float out[8];
+    _mm256_storeu_ps(out, acc);
+    for (int k = 0; k < 8; k++) {
+        y[k * y_step] = out[k];
+    }
+}
+
 EMBER_AVX2 static void dot4_q4_0(const uint8_t *w, const uint8_t *x, int64_t x_bytes, int blocks, float *y,
                                  int64_t y_stride, int pf) {
     for (int t = 0; t < 4; t++) {
@@ -365,7 +401,19 @@ EMBER_AVX2 static inline __attribute__((always_inline)) void rows_q8_activations
                      int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
                      float *y, int64_t y_stride) {
     const int blocks = cols / 32;
-    for (int32_t i = from; i < to; i++) {
+    int32_t i = from;
+    if (q4) { // eight rows at a time, each token apart (bit-equal to the row-by-row dot below)
+        for (; i + 8 <= to; i += 8) {
+            const uint8_t *rows[8];
+            for (int k = 0; k < 8; k++) {
+                rows[k] = w + (ids ? (int64_t) ids[i + k] : (int64_t) (i + k)) * row_bytes;
+            }
+            for (int32_t t = 0; t < batch; t++) {
+                dot8_q4_0(rows, x + t * x_bytes, blocks, y + t * y_stride + i, 1);
+            }
+        }
+    }
+    for (; i < to; i++) {
         const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;
         if (ids) {
             prefetch_row(w, row_bytes, ids, i + 1, to);
