@@ -205,11 +205,10 @@ public final class SparseReadyFile {
                     add(w, up(l), layout.up()[l]);
                 }
                 add(w, down(l), layout.down()[l]);
-                if (kernelLayout != null) {
-                    long bytes = (2 * layout.gate()[l].rowBytes() + layout.down()[l].rowBytes()) * layout.gate()[l].rows();
+                if (kernelLayout != null) { // the provider's bytes, a row per neuron
                     MemorySegment b = kernels.buildSparseLayout(layout.gate()[l], layout.up()[l], layout.down()[l]);
-                    w.addTensor(bundles(l), GgmlType.I8, new Shape(bytes / layout.gate()[l].rows(),
-                            layout.gate()[l].rows()), b.asSlice(0, bytes));
+                    long neurons = layout.gate()[l].rows();
+                    w.addTensor(bundles(l), GgmlType.I8, new Shape(b.byteSize() / neurons, neurons), b);
                 }
             }
             if (attention) {

@@ -40,9 +40,8 @@ public final class NativeKernels extends PooledKernels {
     private final Map<Tensor, MemorySegment> packedHere = new IdentityHashMap<>();
     /** This instance's view of the r8b copies, as {@link #packedHere} is of the x8 copies. */
     private final Map<Tensor, MemorySegment> sparseHere = new IdentityHashMap<>();
-    /** This instance's views of the r8d copies and of stored (mapped) bundles, by tensor identity, likewise. */
+    /** This instance's view of the r8d copies, likewise. */
     private final Map<Tensor, MemorySegment> r8dHere = new IdentityHashMap<>();
-    private final Map<Tensor, MemorySegment> storedHere = new IdentityHashMap<>();
 
     /**
      * The model's repacked copies ({@link RepackedCopies}): Q4_0 weights repacked eight rows at a time
@@ -204,12 +203,10 @@ public final class NativeKernels extends PooledKernels {
         int dim = Checks.cols(gate);
         GgmlType type = gate.type();
         int chunks;
-        MemorySegment stored = repack ? null : storedHere.computeIfAbsent(gate, t -> { // NULL: none, asked once
-            MemorySegment b = copies.bundles.get(t.data());
-            return b == null ? MemorySegment.NULL : b;
-        });
-        if (!fused(gate, up, down) || count == 0 || !repack && (stored == null || !stored.isMapped())
-                || (chunks = chunkStarts(ids, count, gate.rows(), chunkPlans.get(gate))) < 0) {
+        MemorySegment bundles;
+        if (!fused(gate, up, down) || count == 0
+                || (chunks = chunkStarts(ids, count, gate.rows(), chunkPlans.get(gate))) < 0
+                || (bundles = bundlesFor(gate, up, down)) == MemorySegment.NULL) {
             Kernels.composeSparseFeedForward(this, gate, up, down, act, ids, count, x, xOff, gateIsGiven, g, u, result,
                     resultOff);
             return;
@@ -218,11 +215,6 @@ public final class NativeKernels extends PooledKernels {
         if (xOff < 0 || xOff + dim > x.length || resultOff < 0 || resultOff + dim > result.length || g.length < count) {
             throw new IndexOutOfBoundsException("sparseFeedForward: x[" + xOff + " + " + dim + "] of " + x.length
                     + ", out[" + resultOff + " + " + dim + "] of " + result.length + ", g of " + g.length + " for " + count);
-        }
-        MemorySegment bundles = bundlesHere.get(gate);
-        if (bundles == null) {
-            bundles = bundles(gate, up, down);
-            remember(bundlesHere, gate, bundles);
         }
         this.ids = grown(this.ids, 4L * count);
         MemorySegment.copy(ids, 0, this.ids, ValueLayout.JAVA_INT, 0, count);
@@ -242,7 +234,7 @@ public final class NativeKernels extends PooledKernels {
             default -> NativeLibrary.sparseFfnQ8_0();
         };
         t.bundles = bundles;
-        t.bundleBytes = 2 * gate.rowBytes() + down.rowBytes();
+        t.bundleBytes = bundleBytes(gate, down);
         t.ids = this.ids;
         t.starts = this.starts;
         t.x = activations.quantize(ActivationQuantizer.pairing(type), x, xOff, dim, 1);
@@ -271,14 +263,6 @@ public final class NativeKernels extends PooledKernels {
         r.out = null;
         MemorySegment.copy(o, ValueLayout.JAVA_FLOAT, 0, result, resultOff, dim);
         MemorySegment.copy(hValues, ValueLayout.JAVA_FLOAT, 0, g, 0, count);
-    }
-
-    /**
-     * @return the bytes the native kernels' repacked copies hold in memory, for every live model: the x8 and r8b
-     *         rows, the bundles made at load (a sparse-ready file's are file pages, not counted), the r8d rows
-     */
-    public static long repackedBytes() {
-        return NativeKernelProvider.repackedBytesOfEveryModel();
     }
 
     /** @return whether the fused pass runs over these matrices (else the composition does) */
@@ -310,13 +294,13 @@ public final class NativeKernels extends PooledKernels {
 
     @Override
     public void useSparseLayout(Tensor gate, Tensor up, Tensor down, MemorySegment stored) {
-        long bytes = (2 * gate.rowBytes() + down.rowBytes()) * gate.rows();
+        long bytes = bundleBytes(gate, down) * gate.rows();
         if (!fused(gate, up, down) || stored.byteSize() != bytes) {
             throw new IllegalArgumentException("stored bundles for " + gate.name() + ": " + stored.byteSize()
                     + " bytes, these matrices' bundles take " + bytes);
         }
         copies.bundles.putIfAbsent(gate.data(), stored);
-        storedHere.remove(gate);
+        bundlesHere.remove(gate);
     }
 
     /** @return {@code scratch}, or a new one of at least {@code bytes} (double the old, so growth is rare) */
@@ -390,12 +374,31 @@ public final class NativeKernels extends PooledKernels {
         return chunks;
     }
 
+    /**
+     * @return the bundles the fused pass reads: made here when repacked copies are allowed, else only a
+     *         sparse-ready file's (mapped, not copies); NULL when there are none. Asked once per tensor.
+     */
+    private MemorySegment bundlesFor(Tensor gate, Tensor up, Tensor down) {
+        MemorySegment b = bundlesHere.get(gate);
+        if (b == null) {
+            MemorySegment stored = repack ? null : copies.bundles.get(gate.data());
+            b = repack ? bundles(gate, up, down) : stored != null && stored.isMapped() ? stored : MemorySegment.NULL;
+            remember(bundlesHere, gate, b);
+        }
+        return b;
+    }
+
+    /** @return the bytes of one neuron's bundle: its gate and up rows and its neuron-major down row */
+    private static long bundleBytes(Tensor gate, Tensor down) {
+        return 2 * gate.rowBytes() + down.rowBytes();
+    }
+
     private MemorySegment bundles(Tensor gate, Tensor up, Tensor down) {
         return copies.bundles.computeIfAbsent(gate.data(), data -> {
             long rowBytes = gate.rowBytes();
             int neurons = Math.toIntExact(gate.rows());
             int blocks = Checks.cols(gate) / 32;
-            MemorySegment bundles = copies.allocate((2 * rowBytes + down.rowBytes()) * neurons);
+            MemorySegment bundles = copies.allocate(bundleBytes(gate, down) * neurons);
             try (Arena scratch = Arena.ofConfined()) {
                 MemorySegment g = gate.data();
                 MemorySegment u = up.data();

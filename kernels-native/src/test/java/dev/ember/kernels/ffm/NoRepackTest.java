@@ -17,10 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NoRepackTest {
     private static float[] logits(Path file, boolean repack, String sparsity, int[] prompt) {
         try (Model m = Model.load(file, LoadOptions.builder().threads(2).kernels("native").repack(repack).build())) {
-            long before = NativeKernels.repackedBytes();
+            long before = NativeKernelProvider.repackedBytesOfEveryModel();
             float[] all = m.newSession(SessionOptions.builder().sparsity(sparsity).build())
                     .evaluate(prompt, 0, prompt.length, true);
-            long made = NativeKernels.repackedBytes() - before;
+            long made = NativeKernelProvider.repackedBytesOfEveryModel() - before;
             if (!repack) {
                 assertEquals(0, made, "no repacked copies without repack");
             } else {
@@ -34,13 +34,13 @@ class NoRepackTest {
     @Test
     void closingTheModelFreesItsCopies() {
         Path file = SharedData.require("models/tiny-silu-q4_0.gguf");
-        long before = NativeKernels.repackedBytes();
+        long before = NativeKernelProvider.repackedBytesOfEveryModel();
         Model m = Model.load(file, LoadOptions.builder().threads(2).kernels("native").build());
         int[] prompt = m.tokenize("Once upon a time");
         m.newSession().evaluate(prompt, 0, prompt.length, false);
-        assertTrue(NativeKernels.repackedBytes() > before, "copies made");
+        assertTrue(NativeKernelProvider.repackedBytesOfEveryModel() > before, "copies made");
         m.close();
-        assertEquals(before, NativeKernels.repackedBytes(), "freed with the model");
+        assertEquals(before, NativeKernelProvider.repackedBytesOfEveryModel(), "freed with the model");
     }
 
     @Test
