@@ -398,8 +398,8 @@ EMBER_AVX2 static inline void prefetch_row(const uint8_t *w, int64_t row_bytes, 
 // Rows are the outer loop so that a row (a few KB) stays in L1 while the batch's tokens meet it.
 EMBER_AVX2 static inline __attribute__((always_inline)) void rows_q8_activations(
         const int q4, const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,
-                     int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
-                     float *y, int64_t y_stride) {
+        int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
+        float *y, int64_t y_stride) {
     const int blocks = cols / 32;
     int32_t i = from;
     if (q4) { // eight rows at a time, each token apart (bit-equal to the row-by-row dot below)
@@ -448,8 +448,8 @@ EMBER_AVX2 void ember_rows_q8_0(const uint8_t *w, int64_t row_bytes, const int32
 // The K-quants' rows, one token at a time (x_bytes: 292 per 256 values).
 EMBER_AVX2 static inline __attribute__((always_inline)) void rows_q8_k_activations(
         const int q4k, const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,
-                     int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
-                     float *y, int64_t y_stride) {
+        int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
+        float *y, int64_t y_stride) {
     for (int32_t i = from; i < to; i++) {
         const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;
         if (ids) {
@@ -526,15 +526,15 @@ EMBER_AVX2 static inline void block_floats(const int q4, const uint8_t *wb, __m2
 
 EMBER_AVX2 static inline __attribute__((always_inline)) void accumulate_floats(
         const int q4, const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a, int32_t count,
-                     int32_t from, int32_t to, float *y) {
-    const int64_t W_BYTES = q4 ? 18 : 34;
+        int32_t from, int32_t to, float *y) {
+    const int64_t block_bytes = q4 ? 18 : 34;
     int32_t i = 0;
     for (; i + 2 <= count; i += 2) {
         const uint8_t *r0 = w + (int64_t) ids[i] * row_bytes;
         const uint8_t *r1 = w + (int64_t) ids[i + 1] * row_bytes;
         for (int32_t n = i + 6; n < i + 8 && n < count; n++) {
-            const uint8_t *next = w + (int64_t) ids[n] * row_bytes + (int64_t) W_BYTES * from;
-            for (int64_t off = 0; off < (int64_t) W_BYTES * (to - from); off += 64) {
+            const uint8_t *next = w + (int64_t) ids[n] * row_bytes + block_bytes * from;
+            for (int64_t off = 0; off < block_bytes * (to - from); off += 64) {
                 _mm_prefetch((const char *) next + off, _MM_HINT_T0);
             }
         }
@@ -542,8 +542,8 @@ EMBER_AVX2 static inline __attribute__((always_inline)) void accumulate_floats(
         const __m256 a1 = _mm256_set1_ps(a[i + 1]);
         for (int32_t b = from; b < to; b++) {
             __m256 v0[4], v1[4];
-            block_floats(q4, r0 + (int64_t) W_BYTES * b, v0);
-            block_floats(q4, r1 + (int64_t) W_BYTES * b, v1);
+            block_floats(q4, r0 + block_bytes * b, v0);
+            block_floats(q4, r1 + block_bytes * b, v1);
             for (int k = 0; k < 4; k++) {
                 float *yk = y + 32 * (int64_t) b + 8 * k;
                 __m256 acc = _mm256_loadu_ps(yk);
@@ -558,7 +558,7 @@ EMBER_AVX2 static inline __attribute__((always_inline)) void accumulate_floats(
         const __m256 a0 = _mm256_set1_ps(a[i]);
         for (int32_t b = from; b < to; b++) {
             __m256 v0[4];
-            block_floats(q4, r0 + (int64_t) W_BYTES * b, v0);
+            block_floats(q4, r0 + block_bytes * b, v0);
             for (int k = 0; k < 4; k++) {
                 float *yk = y + 32 * (int64_t) b + 8 * k;
                 _mm256_storeu_ps(yk, _mm256_fmadd_ps(a0, v0[k], _mm256_loadu_ps(yk)));
