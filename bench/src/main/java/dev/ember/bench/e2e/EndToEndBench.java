@@ -237,39 +237,32 @@ public final class EndToEndBench {
 
     /** @return VmRSS of /proc/self/status in bytes, or -1 where the OS does not say */
     static long rssBytes() {
+        return procKiB("/proc/self/status", "VmRSS:");
+    }
+
+    /** @return AnonHugePages of /proc/self/smaps_rollup in bytes, or -1 where the OS does not say */
+    static long hugePageBytes() {
+        return procKiB("/proc/self/smaps_rollup", "AnonHugePages:");
+    }
+
+    /** @return the kB value of the line starting with {@code key} in a /proc file, in bytes; -1 if not Linux */
+    private static long procKiB(String file, String key) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
+            for (String line : Files.readAllLines(Path.of(file))) {
+                if (line.startsWith(key)) {
                     return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // not Linux: unknown
+            // not Linux, or no such file: unknown
         }
         return -1;
     }
 
     /** @return the repacked weight copies every kernel provider holds */
     static long repackedBytes() {
-        long total = 0;
-        for (dev.ember.kernel.KernelProvider p : java.util.ServiceLoader.load(dev.ember.kernel.KernelProvider.class)) {
-            total += p.repackedBytes();
-        }
-        return total;
-    }
-
-    /** @return AnonHugePages of /proc/self/smaps_rollup in bytes, or -1 where the OS does not say */
-    static long hugePageBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/smaps_rollup"))) {
-                if (line.startsWith("AnonHugePages:")) {
-                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or no smaps_rollup: unknown
-        }
-        return -1;
+        return dev.ember.kernel.KernelSelection.providers().stream()
+                .mapToLong(dev.ember.kernel.KernelProvider::repackedBytes).sum();
     }
 
     private static void repetition(Session session, int[] prompt, int gen) {
