@@ -40,7 +40,10 @@ public record NeuronLayout(Tensor[] gate, Tensor[] up, Tensor[] down, int[][] or
             gate[l] = weights.layer(l).ffnGate();
             up[l] = weights.layer(l).ffnUp();
         }
-        return new NeuronLayout(gate, up, SparseMethods.neuronMajorDown(weights), null);
+        Tensor[] down = new Tensor[layers];
+        // layers in parallel: a model's first sparse session builds them all (seconds, on a 1B model)
+        IntStream.range(0, layers).parallel().forEach(l -> down[l] = NeuronMajor.of(weights.layer(l).ffnDown()).tensor());
+        return new NeuronLayout(gate, up, down, null);
     }
 
     /**

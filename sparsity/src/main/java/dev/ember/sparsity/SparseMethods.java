@@ -267,14 +267,6 @@ public final class SparseMethods implements SparsityProvider {
         });
     }
 
-    /** @return per layer the neuron-major copy of W_down (cached per tensor) */
-    static Tensor[] neuronMajorDown(Weights weights) {
-        Tensor[] down = new Tensor[weights.config().layers()];
-        // layers in parallel: a model's first sparse session builds them all (seconds, on a 1B model)
-        java.util.stream.IntStream.range(0, down.length).parallel()
-                .forEach(l -> down[l] = NeuronMajor.of(weights.layer(l).ffnDown()).tensor());
-        return down;
-    }
 
     private static SparsityProfile open(SparsitySpec spec, GgufFile model, String method) {
         if (!Files.isRegularFile(spec.profile())) {
@@ -288,5 +280,4 @@ public final class SparseMethods implements SparsityProvider {
         }
         return p;
     }
-
-    }
+}
