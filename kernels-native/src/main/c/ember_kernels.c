@@ -1,14 +1,138 @@
-// Ember's C kernels, the portable part: the ABI version, memory for repacked copies, and the layouts the
-// kernels read (x8, r8b and r8d rows, neuron bundles), made by copying bytes. The kernels themselves are in one
-// file per instruction set (x86_avx2.c); ember_kernels.h lists every exported function.
+// Ember's C kernels, the portable part: the ABI version, memory for repacked copies, the layouts the kernels
+// read (x8, r8b and r8d rows, neuron bundles), made by copying bytes, and the choice of kernels. The kernels
+// themselves are in one file per instruction set (generic.c, x86_avx2.c, arm_neon.c), each a table
+// (ember_isa.h); ember_kernels.h lists every exported function.
 
 #include "ember_kernels.h"
+#include "ember_isa.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 int ember_abi_version(void) { return EMBER_ABI_VERSION; }
+
+// Every kernel set built into this library, best first; the first the CPU runs is chosen when the library loads
+// (before Java can call in), so the products never test the CPU.
+static const struct ember_isa_kernels *const SETS[] = {
+#if defined(__x86_64__)
+    &ember_avx2_kernels,
+#endif
+#if defined(__aarch64__)
+    &ember_neon_dotprod_kernels,
+    &ember_neon_kernels,
+#endif
+    &ember_generic_kernels,
+};
+
+static const struct ember_isa_kernels *active = &ember_generic_kernels;
+
+__attribute__((constructor)) static void choose_kernels(void) {
+    for (size_t i = 0; i < sizeof SETS / sizeof SETS[0]; i++) {
+        if (SETS[i]->runs_here()) {
+            active = SETS[i];
+            return;
+        }
+    }
+}
+
+int ember_cpu_supported(void) { return active->isa != EMBER_GENERIC; }
+
+int ember_active_isa(void) { return (int) active->isa; }
+
+int ember_select_isa(enum ember_isa isa) {
+    for (size_t i = 0; i < sizeof SETS / sizeof SETS[0]; i++) {
+        if (SETS[i]->isa == isa && SETS[i]->runs_here()) {
+            active = SETS[i];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+// --- the products, through the chosen set ---
+
+void ember_rows_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                     const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y, int64_t y_stride) {
+    active->rows_q4_0(w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
+}
+
+void ember_rows_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                     const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y, int64_t y_stride) {
+    active->rows_q8_0(w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
+}
+
+void ember_rows_q4_k(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                     const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y, int64_t y_stride) {
+    active->rows_q4_k(w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
+}
+
+void ember_rows_q6_k(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                     const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y, int64_t y_stride) {
+    active->rows_q6_k(w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
+}
+
+void ember_rows_q4_0_x8(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                        const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y, int64_t y_stride) {
+    active->rows_q4_0_x8(packed, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
+}
+
+void ember_rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                         const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y, int64_t y_stride) {
+    active->rows_q4_0_r8b(packed, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
+}
+
+void ember_accumulate_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a, int32_t count,
+                           int32_t from, int32_t to, float *y) {
+    active->accumulate_q4_0(w, row_bytes, ids, a, count, from, to, y);
+}
+
+void ember_accumulate_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a, int32_t count,
+                           int32_t from, int32_t to, float *y) {
+    active->accumulate_q8_0(w, row_bytes, ids, a, count, from, to, y);
+}
+
+void ember_accumulate_r8d_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
+                               int32_t count, int32_t from, int32_t to, float *y) {
+    active->accumulate_r8d_q4_0(w, row_bytes, ids, a, count, from, to, y);
+}
+
+void ember_accumulate_r8d_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
+                               int32_t count, int32_t from, int32_t to, float *y) {
+    active->accumulate_r8d_q8_0(w, row_bytes, ids, a, count, from, to, y);
+}
+
+void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids, const int32_t *starts,
+                           int32_t from_chunk, int32_t to_chunk, const uint8_t *x, int32_t dim, const float *gate,
+                           enum ember_activation act, float *partials, float *h_out) {
+    active->sparse_ffn_q4_0(bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act, partials,
+                            h_out);
+}
+
+void ember_sparse_ffn_q8_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids, const int32_t *starts,
+                           int32_t from_chunk, int32_t to_chunk, const uint8_t *x, int32_t dim, const float *gate,
+                           enum ember_activation act, float *partials, float *h_out) {
+    active->sparse_ffn_q8_0(bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act, partials,
+                            h_out);
+}
+
+void ember_sparse_ffn_q4_k(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids, const int32_t *starts,
+                           int32_t from_chunk, int32_t to_chunk, const uint8_t *x, int32_t dim, const float *gate,
+                           enum ember_activation act, float *partials, float *h_out) {
+    active->sparse_ffn_q4_k(bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act, partials,
+                            h_out);
+}
+
+void ember_sparse_ffn_q6_k(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids, const int32_t *starts,
+                           int32_t from_chunk, int32_t to_chunk, const uint8_t *x, int32_t dim, const float *gate,
+                           enum ember_activation act, float *partials, float *h_out) {
+    active->sparse_ffn_q6_k(bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act, partials,
+                            h_out);
+}
+
+void ember_reduce_partials(const float *partials, int32_t chunks, int32_t dim, int32_t from, int32_t to, float *out) {
+    active->reduce_partials(partials, chunks, dim, from, to, out);
+}
 
 // Memory for the repacked copies of weights, on 2 MiB boundaries and marked for transparent huge pages: the
 // sparse kernels jump between rows, and with 4 KiB pages nearly every chosen row costs a TLB miss (measured:

@@ -1,7 +1,10 @@
 // Ember's C kernels: every function the Java side calls (dev.ember.kernels.ffm.NativeLibrary, whose downcall
 // descriptors NativeHeaderTest checks against these prototypes), the ABI version, and the named constants the
 // calls pass. Layouts and arithmetic are described where each function is defined:
-//   ember_kernels.c  portable C: the ABI, memory, the repacked layouts (x8, r8b, r8d, bundles)
+//   ember_kernels.c  portable C: the ABI, memory, the repacked layouts (x8, r8b, r8d, bundles), and the choice
+//                    of kernels: the best instruction set this CPU runs, once, when the library loads
+//   generic.c        the kernels in portable C, the reference order of arithmetic (portable_loops.h) that
+//   arm_neon.c       the NEON kernels keep bit for bit (with and without the dot-product instructions)
 //   x86_avx2.c       the kernels, AVX2 + FMA + F16C (llama.cpp's vec_dot arithmetic)
 // Integers are int32_t or int64_t as below; pointers are raw addresses of off-heap memory.
 #ifndef EMBER_KERNELS_H
@@ -10,7 +13,7 @@
 #include <stdint.h>
 
 // A library of another version is refused by the Java side: bump on any change of a prototype or layout.
-#define EMBER_ABI_VERSION 8
+#define EMBER_ABI_VERSION 9
 
 // The FFN activation of the fused sparse pass (Java: Activation.ordinal()).
 enum ember_activation {
@@ -27,9 +30,19 @@ enum ember_block_type {
     EMBER_Q6_K = 3,
 };
 
+// The kernel sets a library may hold (Java: NativeLibrary.Isa).
+enum ember_isa {
+    EMBER_GENERIC = 0,      // portable C, every platform
+    EMBER_AVX2 = 1,         // x86-64 with AVX2, FMA and F16C
+    EMBER_NEON = 2,         // aarch64, widening multiplies
+    EMBER_NEON_DOTPROD = 3, // aarch64 with the dot-product extension (sdot)
+};
+
 // --- the library ---------------------------------------------------------------------------------------
 int ember_abi_version(void);
-int ember_cpu_supported(void);                          // 1 when the CPU runs the kernels of this build
+int ember_cpu_supported(void);                          // 1 when a SIMD kernel set (not generic) runs here
+int ember_active_isa(void);                             // the enum ember_isa the products run on
+int ember_select_isa(enum ember_isa isa);               // use that set (tests); 1 if this CPU runs it, else 0
 void *ember_alloc(int64_t bytes);                       // 2 MiB-aligned, huge pages advised; NULL if none
 void ember_free(void *p);
 

@@ -1,5 +1,5 @@
-// Ember's C kernels for x86-64 with AVX2, FMA and F16C, called through Java's FFM API
-// (dev.ember.kernels.ffm.NativeKernels; ember_kernels.h lists them).
+// Ember's C kernels for x86-64 with AVX2, FMA and F16C: the table ember_avx2_kernels (ember_isa.h), chosen by
+// ember_kernels.c where the CPU has them (ember_kernels.h lists the exported functions that call in).
 //
 // Dot products of weight rows with quantized activations, the arithmetic of llama.cpp's AVX2 vec_dot
 // kernels: Q4_0 and Q8_0 with Q8_0 activations, Q4_K and Q6_K with Q8_K. Per block the exact integer
@@ -8,29 +8,29 @@
 // vpmaddubsw is the instruction the Java Vector API does not expose: it multiplies 32 byte pairs
 // and adds adjacent products in one step, where the Vector API must widen to 16-bit lanes first.
 //
-// The file is compiled without -mavx2: only the functions marked EMBER_AVX2 use AVX2/FMA/F16C, and
-// Java calls them only after ember_cpu_supported() said the CPU has them.
+// The file is compiled without -mavx2: only the functions marked TARGET_AVX2 use AVX2/FMA/F16C, and
+// they run only where avx2_runs_here() said the CPU has them.
 
-#include "ember_kernels.h"
+#include "ember_isa.h"
 
 #include <immintrin.h>
 #include <math.h>
 #include <string.h>
 
-#define EMBER_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 
-int ember_cpu_supported(void) {
+static int avx2_runs_here(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
 }
 
-EMBER_AVX2 static inline float half_to_float(const uint8_t *p) {
+TARGET_AVX2 static inline float half_to_float(const uint8_t *p) {
     uint16_t h;
     memcpy(&h, p, 2);
     return _cvtsh_ss(h);
 }
 
-EMBER_AVX2 static inline float sum_lanes(__m256 v) {
+TARGET_AVX2 static inline float sum_lanes(__m256 v) {
     // lanes added in a fixed order: the result does not depend on the caller
     __m128 lo = _mm256_castps256_ps128(v);
     __m128 hi = _mm256_extractf128_ps(v, 1);
@@ -40,7 +40,7 @@ EMBER_AVX2 static inline float sum_lanes(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-EMBER_AVX2 static inline int sum_int_lanes(__m256i v) {
+TARGET_AVX2 static inline int sum_int_lanes(__m256i v) {
     __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
@@ -48,7 +48,7 @@ EMBER_AVX2 static inline int sum_int_lanes(__m256i v) {
 }
 
 // 32 signed bytes x times 32 signed bytes y, adjacent pairs summed, as 8 int lanes converted to float
-EMBER_AVX2 static inline __m256 products(__m256i x, __m256i y) {
+TARGET_AVX2 static inline __m256 products(__m256i x, __m256i y) {
     // vpmaddubsw takes unsigned x signed: move x's sign onto y
     const __m256i ax = _mm256_sign_epi8(x, x);
     const __m256i sy = _mm256_sign_epi8(y, x);
@@ -60,32 +60,32 @@ EMBER_AVX2 static inline __m256 products(__m256i x, __m256i y) {
 // Four accumulators per token, blocks dealt round-robin: one FMA chain would wait on the FMA's latency
 // every block. The same order serves one token (decode) and four (prefill, where each weight
 // block is unpacked once for the four), so a token's result does not depend on its batch.
-EMBER_AVX2 static inline float acc_sum(const __m256 a[4]) {
+TARGET_AVX2 static inline float acc_sum(const __m256 a[4]) {
     return sum_lanes(_mm256_add_ps(_mm256_add_ps(a[0], a[1]), _mm256_add_ps(a[2], a[3])));
 }
 
 // Q4_0 block: d (fp16), qs[16]: value j the low nibble of byte j, value j+16 its high nibble, minus 8
-EMBER_AVX2 static inline __m256i q4_0_values(const uint8_t *wb) {
+TARGET_AVX2 static inline __m256i q4_0_values(const uint8_t *wb) {
     const __m128i packed = _mm_loadu_si128((const __m128i *) (wb + 2));
     const __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
     return _mm256_sub_epi8(_mm256_and_si256(both, _mm256_set1_epi8(0x0F)), _mm256_set1_epi8(8));
 }
 
 // Q8_0 block: d (fp16), qs[32] (int8)
-EMBER_AVX2 static inline __m256i q8_0_values(const uint8_t *wb) {
+TARGET_AVX2 static inline __m256i q8_0_values(const uint8_t *wb) {
     return _mm256_loadu_si256((const __m256i *) (wb + 2));
 }
 
 // The dots stream their row with a software prefetch 2 KB ahead when the next row follows this one in
 // memory (pf set): the hardware prefetcher alone left one core at ~6 GB/s on Q8_0 rows where it reads
 // ~9. Sparse rows (ids) are not consecutive; their kernels prefetch the next chosen row instead.
-EMBER_AVX2 static inline void prefetch_ahead(int pf, const uint8_t *p) {
+TARGET_AVX2 static inline void prefetch_ahead(int pf, const uint8_t *p) {
     if (pf) {
         _mm_prefetch((const char *) p + 2048, _MM_HINT_T0);
     }
 }
 
-EMBER_AVX2 static float dot_q8_0(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
+TARGET_AVX2 static float dot_q8_0(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
     __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
     for (int b = 0; b < blocks; b++) {
         const uint8_t *wb = w + 34 * b;
@@ -96,8 +96,8 @@ EMBER_AVX2 static float dot_q8_0(const uint8_t *w, const uint8_t *x, int blocks,
     }
     return acc_sum(acc);
 }
-EMBER_AVX2 static void dot4_q8_0(const uint8_t *w, const uint8_t *x, int64_t x_bytes, int blocks,
-                                   float *y, int64_t y_stride, int pf) {
+TARGET_AVX2 static void dot4_q8_0(const uint8_t *w, const uint8_t *x, int64_t x_bytes, int blocks,
+                                  float *y, int64_t y_stride, int pf) {
     __m256 acc[4][4];
     for (int t = 0; t < 4; t++) {
         acc[t][0] = acc[t][1] = acc[t][2] = acc[t][3] = _mm256_setzero_ps();
@@ -123,18 +123,18 @@ EMBER_AVX2 static void dot4_q8_0(const uint8_t *w, const uint8_t *x, int64_t x_b
 // integer sum, then one float FMA per block into one accumulator, blocks in order:
 //     acc = fma((float) sum_b, dw_b * da_b, acc)
 // which is also the scalar reference's order (with one rounding less per block).
-EMBER_AVX2 static inline int q4_0_block_sum(const uint8_t *wb, const uint8_t *xb) {
+TARGET_AVX2 static inline int q4_0_block_sum(const uint8_t *wb, const uint8_t *xb) {
     const __m256i q = q4_0_values(wb);
     const __m256i a = _mm256_loadu_si256((const __m256i *) (xb + 2));
     const __m256i dot16 = _mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(a, q));
     return sum_int_lanes(_mm256_madd_epi16(dot16, _mm256_set1_epi16(1)));
 }
 
-EMBER_AVX2 static inline float fma_scalar(float a, float b, float c) {
+TARGET_AVX2 static inline float fma_scalar(float a, float b, float c) {
     return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
 }
 
-EMBER_AVX2 static float dot_q4_0(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
+TARGET_AVX2 static float dot_q4_0(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
     (void) pf; // compute-bound row by row: the packed kernel is the one that streams
     float acc = 0.0f;
     for (int b = 0; b < blocks; b++) {
@@ -150,8 +150,8 @@ EMBER_AVX2 static float dot_q4_0(const uint8_t *w, const uint8_t *x, int blocks,
 // (integers: exact), then one vector FMA, lane k being row k's `fma((float) sum, dw * da, acc)` in block order:
 // bit-equal to dot_q4_0 and to the eight-row kernel over the x8 copy, at about half the instructions of eight
 // dot_q4_0 (no horizontal sum and scalar FMA per row and block). What --no-repack decode runs on.
-EMBER_AVX2 static void dot8_q4_0(const uint8_t *const rows[8], const uint8_t *x, int blocks, float *y,
-                                 int64_t y_step) {
+TARGET_AVX2 static void dot8_q4_0(const uint8_t *const rows[8], const uint8_t *x, int blocks, float *y,
+                                  int64_t y_step) {
     const __m256i ones = _mm256_set1_epi16(1);
     __m256 acc = _mm256_setzero_ps();
     for (int b = 0; b < blocks; b++) {
@@ -181,8 +181,8 @@ EMBER_AVX2 static void dot8_q4_0(const uint8_t *const rows[8], const uint8_t *x,
     }
 }
 
-EMBER_AVX2 static void dot4_q4_0(const uint8_t *w, const uint8_t *x, int64_t x_bytes, int blocks, float *y,
-                                 int64_t y_stride, int pf) {
+TARGET_AVX2 static void dot4_q4_0(const uint8_t *w, const uint8_t *x, int64_t x_bytes, int blocks, float *y,
+                                  int64_t y_stride, int pf) {
     for (int t = 0; t < 4; t++) {
         y[t * y_stride] = dot_q4_0(w, x + t * x_bytes, blocks, pf);
     }
@@ -200,9 +200,9 @@ EMBER_AVX2 static void dot4_q4_0(const uint8_t *w, const uint8_t *x, int64_t x_b
 // into 16-bit lanes, one vpmaddwd to 32-bit, then the 8 rows' sums as one FMA. NT is a constant at each
 // call site, so the token loop unrolls and the accumulators stay in registers. The first pass over a
 // tile prefetches its weights from memory; later passes find them in L2.
-EMBER_AVX2 static inline void q4_0_x8_group(const uint8_t *o, int blocks, const uint8_t *x, int64_t x_bytes,
-                                            const int32_t *asum8, const float *da, int stride, const int NT,
-                                            const int prefetch, float *y, int64_t y_stride) {
+TARGET_AVX2 static inline void q4_0_x8_group(const uint8_t *o, int blocks, const uint8_t *x, int64_t x_bytes,
+                                             const int32_t *asum8, const float *da, int stride, const int NT,
+                                             const int prefetch, float *y, int64_t y_stride) {
     const __m256i low = _mm256_set1_epi8(0x0F);
     const __m256i ones16 = _mm256_set1_epi16(1);
     __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
@@ -249,9 +249,9 @@ EMBER_AVX2 static inline void q4_0_x8_group(const uint8_t *o, int blocks, const 
 // token's arithmetic is the same in every batch, and equals dot_q4_0's on the unpacked row. The
 // signature is the other rows kernels' (ids unused: packed rows are only ever taken whole), so one Java
 // task drives them all.
-EMBER_AVX2 void ember_rows_q4_0_x8(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from,
-                                   int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
-                                   float *y, int64_t y_stride) {
+TARGET_AVX2 static void rows_q4_0_x8(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from,
+                                     int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
+                                     float *y, int64_t y_stride) {
     (void) ids;
     const int blocks = cols / 32;
     const __m256i ones16 = _mm256_set1_epi16(1);
@@ -302,7 +302,7 @@ static inline void unpack_q4_k_scales(const uint8_t *p, uint8_t sc[8], uint8_t m
 
 // Q4_K super-block (144 bytes): d, dmin (fp16), scales[12], qs[128]: byte 32p + l holds value 64p + l
 // (low nibble, sub-block 2p) and 64p + 32 + l (high nibble, sub-block 2p + 1); value = d*sc*q - dmin*m.
-EMBER_AVX2 static float dot_q4_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
+TARGET_AVX2 static float dot_q4_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
     (void) pf; // compute-bound: a prefetch here measured slower
     __m256 acc = _mm256_setzero_ps();
     float mins_acc = 0.0f;
@@ -340,7 +340,7 @@ EMBER_AVX2 static float dot_q4_k(const uint8_t *w, const uint8_t *x, int blocks,
 // j = 128h + 32k + i: low 4 bits from ql[64h + 32(k & 1) + i] (low nibble for k < 2, else high), high 2
 // bits from qh[32h + i] >> 2k; level = that - 32. The levels go in unsigned (0..63) and the 32 comes off
 // once per super-block as 32 * sum(sc * bsum).
-EMBER_AVX2 static float dot_q6_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
+TARGET_AVX2 static float dot_q6_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
     __m256 acc = _mm256_setzero_ps();
     float offsets = 0.0f;
     const __m256i low = _mm256_set1_epi8(0x0F);
@@ -383,8 +383,8 @@ EMBER_AVX2 static float dot_q6_k(const uint8_t *w, const uint8_t *x, int blocks,
 
 // Asks for the next chosen row while this one is computed: with ids (sparse rows) the hardware prefetcher
 // cannot guess where it lies.
-EMBER_AVX2 static inline void prefetch_row(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t next,
-                                           int32_t to) {
+TARGET_AVX2 static inline void prefetch_row(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t next,
+                                            int32_t to) {
     if (next < to) {
         const uint8_t *row = w + (ids ? (int64_t) ids[next] : (int64_t) next) * row_bytes;
         for (int64_t off = 0; off < row_bytes; off += 64) {
@@ -396,7 +396,7 @@ EMBER_AVX2 static inline void prefetch_row(const uint8_t *w, int64_t row_bytes, 
 // y[t * y_stride + i] = dot(row ids[i] (or i) of w, activation t) for i in [from, to), t in [0, batch).
 // w: rows of row_bytes; x: batch activation rows of x_bytes (Q8_0 blocks); cols a multiple of 32.
 // Rows are the outer loop so that a row (a few KB) stays in L1 while the batch's tokens meet it.
-EMBER_AVX2 static inline __attribute__((always_inline)) void rows_q8_activations(
+TARGET_AVX2 static inline __attribute__((always_inline)) void rows_q8_activations(
         const int q4, const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,
         int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
         float *y, int64_t y_stride) {
@@ -433,20 +433,20 @@ EMBER_AVX2 static inline __attribute__((always_inline)) void rows_q8_activations
     }
 }
 
-EMBER_AVX2 void ember_rows_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
-                                const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
-                                int64_t y_stride) {
+TARGET_AVX2 static void rows_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                                  const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
+                                  int64_t y_stride) {
     rows_q8_activations(1, w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
 }
 
-EMBER_AVX2 void ember_rows_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
-                                const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
-                                int64_t y_stride) {
+TARGET_AVX2 static void rows_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                                  const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
+                                  int64_t y_stride) {
     rows_q8_activations(0, w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
 }
 
 // The K-quants' rows, one token at a time (x_bytes: 292 per 256 values).
-EMBER_AVX2 static inline __attribute__((always_inline)) void rows_q8_k_activations(
+TARGET_AVX2 static inline __attribute__((always_inline)) void rows_q8_k_activations(
         const int q4k, const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,
         int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
         float *y, int64_t y_stride) {
@@ -462,15 +462,15 @@ EMBER_AVX2 static inline __attribute__((always_inline)) void rows_q8_k_activatio
     }
 }
 
-EMBER_AVX2 void ember_rows_q4_k(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
-                                const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
-                                int64_t y_stride) {
+TARGET_AVX2 static void rows_q4_k(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                                  const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
+                                  int64_t y_stride) {
     rows_q8_k_activations(1, w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
 }
 
-EMBER_AVX2 void ember_rows_q6_k(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
-                                const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
-                                int64_t y_stride) {
+TARGET_AVX2 static void rows_q6_k(const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                                  const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y,
+                                  int64_t y_stride) {
     rows_q8_k_activations(0, w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
 }
 
@@ -480,7 +480,7 @@ EMBER_AVX2 void ember_rows_q6_k(const uint8_t *w, int64_t row_bytes, const int32
 // rows per pass halve the loads and stores of y (the thread's columns, in L1); the next pair of chosen rows
 // is prefetched, since the hardware cannot guess where it lies.
 // Q4_0 nibbles of one block minus 8, as four vectors of 8 floats (not yet scaled)
-EMBER_AVX2 static inline void q4_0_block_levels(const uint8_t *wb, __m256 v[4]) {
+TARGET_AVX2 static inline void q4_0_block_levels(const uint8_t *wb, __m256 v[4]) {
     const __m128i packed = _mm_loadu_si128((const __m128i *) (wb + 2));
     const __m128i lo = _mm_sub_epi8(_mm_and_si128(packed, _mm_set1_epi8(0x0F)), _mm_set1_epi8(8));
     const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)), _mm_set1_epi8(8));
@@ -491,7 +491,7 @@ EMBER_AVX2 static inline void q4_0_block_levels(const uint8_t *wb, __m256 v[4]) 
 }
 
 // the same scaled by the block's d: the values the reference dequantizes to
-EMBER_AVX2 static inline void q4_0_block_floats(const uint8_t *wb, __m256 v[4]) {
+TARGET_AVX2 static inline void q4_0_block_floats(const uint8_t *wb, __m256 v[4]) {
     const __m256 d = _mm256_set1_ps(half_to_float(wb));
     q4_0_block_levels(wb, v);
     for (int k = 0; k < 4; k++) {
@@ -500,13 +500,13 @@ EMBER_AVX2 static inline void q4_0_block_floats(const uint8_t *wb, __m256 v[4]) 
 }
 
 // Q8_0 block values as four vectors of 8 floats, unscaled, and scaled by the block's d
-EMBER_AVX2 static inline void q8_0_block_levels(const uint8_t *wb, __m256 v[4]) {
+TARGET_AVX2 static inline void q8_0_block_levels(const uint8_t *wb, __m256 v[4]) {
     for (int k = 0; k < 4; k++) {
         v[k] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (wb + 2 + 8 * k))));
     }
 }
 
-EMBER_AVX2 static inline void q8_0_block_floats(const uint8_t *wb, __m256 v[4]) {
+TARGET_AVX2 static inline void q8_0_block_floats(const uint8_t *wb, __m256 v[4]) {
     const __m256 d = _mm256_set1_ps(half_to_float(wb));
     q8_0_block_levels(wb, v);
     for (int k = 0; k < 4; k++) {
@@ -516,7 +516,7 @@ EMBER_AVX2 static inline void q8_0_block_floats(const uint8_t *wb, __m256 v[4]) 
 
 
 // the block's 32 values dequantized as the reference does, Q4_0 or Q8_0
-EMBER_AVX2 static inline void block_floats(const int q4, const uint8_t *wb, __m256 v[4]) {
+TARGET_AVX2 static inline void block_floats(const int q4, const uint8_t *wb, __m256 v[4]) {
     if (q4) {
         q4_0_block_floats(wb, v);
     } else {
@@ -524,7 +524,7 @@ EMBER_AVX2 static inline void block_floats(const int q4, const uint8_t *wb, __m2
     }
 }
 
-EMBER_AVX2 static inline __attribute__((always_inline)) void accumulate_floats(
+TARGET_AVX2 static inline __attribute__((always_inline)) void accumulate_floats(
         const int q4, const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a, int32_t count,
         int32_t from, int32_t to, float *y) {
     const int64_t block_bytes = q4 ? 18 : 34;
@@ -567,13 +567,13 @@ EMBER_AVX2 static inline __attribute__((always_inline)) void accumulate_floats(
     }
 }
 
-EMBER_AVX2 void ember_accumulate_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
-                                      int32_t count, int32_t from, int32_t to, float *y) {
+TARGET_AVX2 static void accumulate_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
+                                        int32_t count, int32_t from, int32_t to, float *y) {
     accumulate_floats(1, w, row_bytes, ids, a, count, from, to, y);
 }
 
-EMBER_AVX2 void ember_accumulate_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
-                                      int32_t count, int32_t from, int32_t to, float *y) {
+TARGET_AVX2 static void accumulate_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
+                                        int32_t count, int32_t from, int32_t to, float *y) {
     accumulate_floats(0, w, row_bytes, ids, a, count, from, to, y);
 }
 
@@ -588,7 +588,7 @@ EMBER_AVX2 void ember_accumulate_q8_0(const uint8_t *w, int64_t row_bytes, const
 
 // The activation of one token for r8b rows: its Q8_0 values interleaved as the rows are (act, 256 bytes per
 // group of 8 blocks), 8 * the sum of each block's values (for the nibbles' -8) and each block's scale.
-EMBER_AVX2 static void r8b_prepare(const uint8_t *x, int blocks, uint8_t *act, int32_t *asum8, float *da) {
+TARGET_AVX2 static void r8b_prepare(const uint8_t *x, int blocks, uint8_t *act, int32_t *asum8, float *da) {
     const __m256i ones16 = _mm256_set1_epi16(1);
     const __m256i ones8 = _mm256_set1_epi8(1);
     for (int b = 0; b < blocks; b++) {
@@ -609,8 +609,8 @@ EMBER_AVX2 static void r8b_prepare(const uint8_t *x, int blocks, uint8_t *act, i
 // block sums go into the result one FMA per block in block order (bit-equal to the dense kernels), or with
 // `lanes` into 8 float lanes summed at the end (the fused sparse FFN: within rounding, a third fewer
 // instructions). `lanes` is a constant at each call, so each caller gets its own loop.
-EMBER_AVX2 static inline float r8b_dot(const uint8_t *row, int groups, const uint8_t *act, const int32_t *asum8,
-                                       const float *da, const uint8_t *ahead, const int lanes) {
+TARGET_AVX2 static inline float r8b_dot(const uint8_t *row, int groups, const uint8_t *act, const int32_t *asum8,
+                                        const float *da, const uint8_t *ahead, const int lanes) {
     const __m256i low = _mm256_set1_epi8(0x0F);
     const __m256i ones16 = _mm256_set1_epi16(1);
     float acc = 0.0f;
@@ -650,9 +650,9 @@ EMBER_AVX2 static inline float r8b_dot(const uint8_t *row, int groups, const uin
     return lanes ? sum_lanes(accv) : acc;
 }
 
-EMBER_AVX2 void ember_rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from,
-                                    int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
-                                    float *y, int64_t y_stride) {
+TARGET_AVX2 static void rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from,
+                                      int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
+                                      float *y, int64_t y_stride) {
     const int blocks = cols / 32;
     const int groups = blocks / 8;
     uint8_t act[256 * groups];
@@ -687,7 +687,7 @@ EMBER_AVX2 void ember_rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, co
 // of the window's largest: ~3e-5 of an output, where 8-bit k, as llama.cpp's Q8_0 h, measured ~1e-2). Neurons
 // with h = 0 take no place in a window, so ReLU's exact skipping gives bit for bit what running every neuron
 // gives. Measured in cache: ~2x the neurons a second of dequantizing each row to floats.
-EMBER_AVX2 static inline float activate(enum ember_activation act, float g) {
+TARGET_AVX2 static inline float activate(enum ember_activation act, float g) {
     if (act == EMBER_SILU) {
         return g / (1.0f + expf(-g));
     }
@@ -698,7 +698,7 @@ EMBER_AVX2 static inline float activate(enum ember_activation act, float g) {
 }
 
 // A Q4_0 block's 16 nibble bytes as 32 unsigned levels in output order (low lane 0..15, high lane 16..31).
-EMBER_AVX2 static inline __m256i q4_0_levels_u8(const uint8_t *nibbles) {
+TARGET_AVX2 static inline __m256i q4_0_levels_u8(const uint8_t *nibbles) {
     const __m256i both = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) nibbles));
     return _mm256_and_si256(_mm256_srlv_epi32(both, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4)),
                             _mm256_set1_epi8(0x0F));
@@ -710,7 +710,7 @@ EMBER_AVX2 static inline __m256i q4_0_levels_u8(const uint8_t *nibbles) {
 // Meanwhile asks for pf_bytes of each of pf[0 .. npf), a slice per block: this pass computes for a while from
 // rows already in cache, and without it the memory would idle (measured: 5.1-5.3 -> 7.6-9.5 GB/s a core at
 // 30 % of neurons, one thread, sparse_ffn_bench).
-EMBER_AVX2 static inline __attribute__((always_inline)) void down_window(
+TARGET_AVX2 static inline __attribute__((always_inline)) void down_window(
         const uint8_t *const rows[8], const float h[8], int count, int groups, float *y, const uint8_t *const *pf,
         int npf, int64_t pf_bytes, const int q8) {
     const int64_t group_bytes = q8 ? 16 + 8 * 32 : 16 + 8 * 16;
@@ -788,7 +788,7 @@ EMBER_AVX2 static inline __attribute__((always_inline)) void down_window(
 // The fused pass for each block type of the gate and up rows: 0 Q4_0 (r8b rows, r8d Q4_0 down), 1 Q8_0 (rows
 // as stored), 2 Q4_K and 3 Q6_K (rows as stored, against the token's Q8_K); the last three with an r8d Q8_0 down
 // (K-quant down matrices are copied to Q8_0, see NeuronMajor). `kind` is a constant at each exported function.
-EMBER_AVX2 static inline __attribute__((always_inline)) void sparse_ffn(
+TARGET_AVX2 static inline __attribute__((always_inline)) void sparse_ffn(
         const enum ember_block_type kind, const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
         const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x, int32_t dim, const float *gate,
         enum ember_activation act_kind,
@@ -870,31 +870,31 @@ EMBER_AVX2 static inline __attribute__((always_inline)) void sparse_ffn(
     }
 }
 
-EMBER_AVX2 void ember_sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
-                                   const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x,
-                                   int32_t dim, const float *gate, enum ember_activation act, float *partials,
-                                   float *h_out) {
+TARGET_AVX2 static void sparse_ffn_q4_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
+                                        const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x,
+                                        int32_t dim, const float *gate, enum ember_activation act, float *partials,
+                                        float *h_out) {
     sparse_ffn(EMBER_Q4_0, bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act, partials, h_out);
 }
 
-EMBER_AVX2 void ember_sparse_ffn_q8_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
-                                   const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x,
-                                   int32_t dim, const float *gate, enum ember_activation act, float *partials,
-                                   float *h_out) {
+TARGET_AVX2 static void sparse_ffn_q8_0(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
+                                        const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x,
+                                        int32_t dim, const float *gate, enum ember_activation act, float *partials,
+                                        float *h_out) {
     sparse_ffn(EMBER_Q8_0, bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act, partials, h_out);
 }
 
-EMBER_AVX2 void ember_sparse_ffn_q4_k(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
-                                   const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x,
-                                   int32_t dim, const float *gate, enum ember_activation act, float *partials,
-                                   float *h_out) {
+TARGET_AVX2 static void sparse_ffn_q4_k(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
+                                        const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x,
+                                        int32_t dim, const float *gate, enum ember_activation act, float *partials,
+                                        float *h_out) {
     sparse_ffn(EMBER_Q4_K, bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act, partials, h_out);
 }
 
-EMBER_AVX2 void ember_sparse_ffn_q6_k(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
-                                   const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x,
-                                   int32_t dim, const float *gate, enum ember_activation act, float *partials,
-                                   float *h_out) {
+TARGET_AVX2 static void sparse_ffn_q6_k(const uint8_t *bundles, int64_t bundle_bytes, const int32_t *ids,
+                                        const int32_t *starts, int32_t from_chunk, int32_t to_chunk, const uint8_t *x,
+                                        int32_t dim, const float *gate, enum ember_activation act, float *partials,
+                                        float *h_out) {
     sparse_ffn(EMBER_Q6_K, bundles, bundle_bytes, ids, starts, from_chunk, to_chunk, x, dim, gate, act, partials, h_out);
 }
 
@@ -903,7 +903,7 @@ EMBER_AVX2 void ember_sparse_ffn_q6_k(const uint8_t *bundles, int64_t bundle_byt
 // per block of 32 outputs; rows with a[i] = 0 take no place). TEAL's input-major projections run here: the
 // float accumulation above dequantizes each row and adds it one FMA per value. The windows are formed over the
 // whole id list whatever range of outputs a thread takes, so the sums do not depend on the thread count.
-EMBER_AVX2 static inline __attribute__((always_inline)) void accumulate_windows(
+TARGET_AVX2 static inline __attribute__((always_inline)) void accumulate_windows(
         const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a, int32_t count, int32_t from,
         int32_t to, float *y, const int q8) {
     const int64_t group_bytes = q8 ? 16 + 8 * 32 : 16 + 8 * 16;
@@ -937,19 +937,19 @@ EMBER_AVX2 static inline __attribute__((always_inline)) void accumulate_windows(
     }
 }
 
-EMBER_AVX2 void ember_accumulate_r8d_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
-                                          int32_t count, int32_t from, int32_t to, float *y) {
+TARGET_AVX2 static void accumulate_r8d_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
+                                            int32_t count, int32_t from, int32_t to, float *y) {
     accumulate_windows(w, row_bytes, ids, a, count, from, to, y, 0);
 }
 
-EMBER_AVX2 void ember_accumulate_r8d_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
-                                          int32_t count, int32_t from, int32_t to, float *y) {
+TARGET_AVX2 static void accumulate_r8d_q8_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a,
+                                            int32_t count, int32_t from, int32_t to, float *y) {
     accumulate_windows(w, row_bytes, ids, a, count, from, to, y, 1);
 }
 
 // out[j] += sum over chunks c (in order) of partials[c][j], for the columns of blocks [from, to) of 32.
-EMBER_AVX2 void ember_reduce_partials(const float *partials, int32_t chunks, int32_t dim, int32_t from, int32_t to,
-                                      float *out) {
+TARGET_AVX2 static void reduce_partials(const float *partials, int32_t chunks, int32_t dim, int32_t from, int32_t to,
+                                        float *out) {
     for (int32_t b = from; b < to; b++) {
         for (int k = 0; k < 4; k++) {
             const int64_t j = 32 * (int64_t) b + 8 * k;
@@ -962,3 +962,22 @@ EMBER_AVX2 void ember_reduce_partials(const float *partials, int32_t chunks, int
     }
 }
 
+const struct ember_isa_kernels ember_avx2_kernels = {
+    .isa = EMBER_AVX2,
+    .runs_here = avx2_runs_here,
+    .rows_q4_0 = rows_q4_0,
+    .rows_q8_0 = rows_q8_0,
+    .rows_q4_k = rows_q4_k,
+    .rows_q6_k = rows_q6_k,
+    .rows_q4_0_x8 = rows_q4_0_x8,
+    .rows_q4_0_r8b = rows_q4_0_r8b,
+    .accumulate_q4_0 = accumulate_q4_0,
+    .accumulate_q8_0 = accumulate_q8_0,
+    .accumulate_r8d_q4_0 = accumulate_r8d_q4_0,
+    .accumulate_r8d_q8_0 = accumulate_r8d_q8_0,
+    .sparse_ffn_q4_0 = sparse_ffn_q4_0,
+    .sparse_ffn_q8_0 = sparse_ffn_q8_0,
+    .sparse_ffn_q4_k = sparse_ffn_q4_k,
+    .sparse_ffn_q6_k = sparse_ffn_q6_k,
+    .reduce_partials = reduce_partials,
+};

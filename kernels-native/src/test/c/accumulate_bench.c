@@ -3,7 +3,7 @@
 // eight rows over the r8d copy (ember_accumulate_r8d_q4_0). 22 layers of a 2048 x 2048 input-major matrix,
 // one thread, a random share of the rows kept; the best of 5 passes.
 //
-//   gcc -O3 -o /tmp/accumulate_bench kernels-native/src/test/c/accumulate_bench.c kernels-native/src/main/c/ember_kernels.c kernels-native/src/main/c/x86_avx2.c -lm
+//   gcc -O3 -o /tmp/accumulate_bench kernels-native/src/test/c/accumulate_bench.c kernels-native/src/main/c/ember_kernels.c kernels-native/src/main/c/generic.c kernels-native/src/main/c/x86_avx2.c -lm
 //   /tmp/accumulate_bench 0.5     # skip half the rows (attn:0.5)
 //   /tmp/accumulate_bench 0.9
 #include <stdint.h>

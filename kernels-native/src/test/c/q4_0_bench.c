@@ -3,7 +3,7 @@
 // ember_rows_q4_0_x8, which matvec and matmul use), over one 302 MB random Q4_0 matrix of 2048 columns, and
 // checks that the two agree bit for bit.
 //
-//   gcc -O3 -o /tmp/q4_0_bench kernels-native/src/test/c/q4_0_bench.c kernels-native/src/main/c/ember_kernels.c kernels-native/src/main/c/x86_avx2.c
+//   gcc -O3 -o /tmp/q4_0_bench kernels-native/src/test/c/q4_0_bench.c kernels-native/src/main/c/ember_kernels.c kernels-native/src/main/c/generic.c kernels-native/src/main/c/x86_avx2.c -lm
 //   /tmp/q4_0_bench
 
 #include <stdint.h>

@@ -1,7 +1,7 @@
 // ember_rows_q8_0 on a 2048 x 2048 Q8_0 matrix against 1 or 64 tokens, one thread, the best of 20 passes: a
 // check that a change to the C code (the file split, the macros turned into functions) left its speed alone.
 //
-//   gcc -O3 -o /tmp/rows_bench kernels-native/src/test/c/rows_bench.c kernels-native/src/main/c/ember_kernels.c kernels-native/src/main/c/x86_avx2.c -lm
+//   gcc -O3 -o /tmp/rows_bench kernels-native/src/test/c/rows_bench.c kernels-native/src/main/c/ember_kernels.c kernels-native/src/main/c/generic.c kernels-native/src/main/c/x86_avx2.c -lm
 //   /tmp/rows_bench 1; /tmp/rows_bench 64
 #include <stdint.h>
 #include <stdio.h>

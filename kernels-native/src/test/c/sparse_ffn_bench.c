@@ -4,7 +4,7 @@
 // memory from ember_alloc (huge pages advised) as the Java side allocates it. Each of `threads` threads (one
 // per core) runs the same choice over its own copy of the layers, at the same time, as decode's halves do.
 //
-//   gcc -O3 -pthread -o /tmp/sparse_ffn_bench kernels-native/src/test/c/sparse_ffn_bench.c kernels-native/src/main/c/ember_kernels.c kernels-native/src/main/c/x86_avx2.c -lm
+//   gcc -O3 -pthread -o /tmp/sparse_ffn_bench kernels-native/src/test/c/sparse_ffn_bench.c kernels-native/src/main/c/ember_kernels.c kernels-native/src/main/c/generic.c kernels-native/src/main/c/x86_avx2.c -lm
 //   /tmp/sparse_ffn_bench 3            # 3/10 of the neurons (sparsity 0.7), 8 layers, 1 thread
 //   /tmp/sparse_ffn_bench 3 8 2        # ... 2 threads at once: GB/s per thread
 //   /tmp/sparse_ffn_bench 3 8 2 gate   # the gate given (CHESS, synthetic:S:gate): up and down rows only

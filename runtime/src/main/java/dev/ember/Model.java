@@ -146,6 +146,11 @@ public final class Model implements AutoCloseable {
         return kernels.name();
     }
 
+    /** @return the instructions those kernels run on, as the provider names them ("avx2"); null if it does not say */
+    public String kernelInstructionSet() {
+        return kernels.provider().instructionSet();
+    }
+
     /** @return why those kernels were chosen, and why others could not run, in one line */
     public String kernelReport() {
         return kernels.reason();

@@ -24,6 +24,9 @@ record BenchReport(String model, EndToEndBench.Result r, LlamaBench.Result llama
         m.put("quant", r.quant().toLowerCase(Locale.ROOT));
         m.put("threads", r.threads());
         m.put("kernels", r.kernels());
+        if (r.kernelsIsa() != null) {
+            m.put("kernels_isa", r.kernelsIsa());
+        }
         m.put("sparsity", r.sparsity());
         m.put("prefill_tokens_per_second", r.prefillTokensPerSecond());
         m.put("decode_tokens_per_second", r.decodeTokensPerSecond());
@@ -97,7 +100,8 @@ record BenchReport(String model, EndToEndBench.Result r, LlamaBench.Result llama
                 prefill %.1f tok/s, decode %.2f tok/s
                 bytes/token %.1f MB, read bandwidth %.2f GB/s -> bound %.2f tok/s, efficiency %.1f %%
                 allocated %.0f bytes per decoded token; %.0f MB in huge pages; resident %.0f MB, repacked copies %.0f MB""",
-                model, r.quant().toLowerCase(Locale.ROOT), r.kernels(), r.threads(), r.sparsity(), r.loadAverage(),
+                model, r.quant().toLowerCase(Locale.ROOT),
+                r.kernelsIsa() == null ? r.kernels() : r.kernels() + " " + r.kernelsIsa(), r.threads(), r.sparsity(), r.loadAverage(),
                 r.prefillTokensPerSecond(), r.decodeTokensPerSecond(), r.bytesPerToken() / 1e6,
                 r.bandwidthGbPerSecond(), r.bandwidthGbPerSecond() * 1e9 / r.bytesPerToken(), r.efficiency() * 100,
                 r.allocatedBytesPerToken(), r.hugePageBytes() / 1e6, r.rssBytes() / 1e6, r.repackedBytes() / 1e6) + sparse

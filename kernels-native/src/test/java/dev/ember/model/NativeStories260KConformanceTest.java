@@ -3,16 +3,14 @@ package dev.ember.model;
 import dev.ember.kernel.Kernels;
 import dev.ember.kernel.WorkerPool;
 import dev.ember.kernels.ffm.NativeKernelProvider;
+import dev.ember.kernels.ffm.NativeTests;
 import org.junit.jupiter.api.BeforeAll;
-
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@link Stories260KConformance} on the native kernels: llama.cpp's logits and tokens from the C dots. */
 class NativeStories260KConformanceTest extends Stories260KConformance {
     @BeforeAll
     void libraryLoads() {
-        String why = new NativeKernelProvider().unavailableReason();
-        assumeTrue(why == null, "native kernels unavailable: " + why);
+        NativeTests.assumeLibraryLoads();
     }
 
     @Override

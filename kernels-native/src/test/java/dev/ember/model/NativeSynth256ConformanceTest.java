@@ -3,16 +3,14 @@ package dev.ember.model;
 import dev.ember.kernel.Kernels;
 import dev.ember.kernel.WorkerPool;
 import dev.ember.kernels.ffm.NativeKernelProvider;
+import dev.ember.kernels.ffm.NativeTests;
 import org.junit.jupiter.api.BeforeAll;
-
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@link Synth256Conformance} on the native kernels: llama.cpp's logits from the C dots, K-quants included. */
 class NativeSynth256ConformanceTest extends Synth256Conformance {
     @BeforeAll
     void libraryLoads() {
-        String why = new NativeKernelProvider().unavailableReason();
-        assumeTrue(why == null, "native kernels unavailable: " + why);
+        NativeTests.assumeLibraryLoads();
     }
 
     @Override

@@ -12,6 +12,14 @@ public interface KernelProvider {
     /** @return higher wins the default choice: native 30 > simd 20 > scalar 0 */
     int priority();
 
+    /**
+     * @return the instructions this provider's kernels run on here, as it names them ("avx2", "neon-dotprod"),
+     *         or null where it has no such choice to report
+     */
+    default String instructionSet() {
+        return null;
+    }
+
     /** @return null if usable here, else one line saying why not and how to fix it */
     String unavailableReason();
 

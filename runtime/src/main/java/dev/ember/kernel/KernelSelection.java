@@ -92,7 +92,7 @@ public final class KernelSelection {
                         throw new EmberException("kernels '" + name + "' (" + source + ") cannot run here: " + why
                                 + "; " + describe(sorted));
                     }
-                    return new Selection(p, p.name() + " (" + source + ")" + unavailable(sorted, p));
+                    return new Selection(p, named(p) + " (" + source + ")" + unavailable(sorted, p));
                 }
             }
             throw new EmberException("unknown kernels '" + override.strip() + "' (" + source + "); "
@@ -100,7 +100,7 @@ public final class KernelSelection {
         }
         for (KernelProvider p : sorted) {
             if (p.unavailableReason() == null) {
-                return new Selection(p, p.name() + " (priority " + p.priority() + ")" + unavailable(sorted, p));
+                return new Selection(p, named(p) + " (priority " + p.priority() + ")" + unavailable(sorted, p));
             }
         }
         throw new EmberException("no kernels can run here; " + describe(sorted));
@@ -132,5 +132,11 @@ public final class KernelSelection {
         }
         String s = "available: " + (ok.isEmpty() ? "none" : String.join(", ", ok));
         return not.isEmpty() ? s : s + "; unavailable: " + String.join(", ", not);
+    }
+
+    /** @return the provider's name, with its instruction set where it reports one: "native avx2" */
+    private static String named(KernelProvider p) {
+        String isa = p.instructionSet();
+        return isa == null ? p.name() : p.name() + " " + isa;
     }
 }

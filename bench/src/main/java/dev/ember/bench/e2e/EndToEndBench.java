@@ -74,6 +74,7 @@ public final class EndToEndBench {
      * What was measured; speeds in tokens per second, bandwidth in GB/s (10^9 bytes).
      *
      * @param quant                  the type holding most of the weight bytes (a synthetic model's only type)
+     * @param kernelsIsa             the instructions they run on as their provider names them ("avx2"), or null
      * @param loadAverage            the one-minute load average before measuring (-1 if the OS has none)
      * @param allocatedBytesPerToken heap bytes allocated per decoded token by the caller and the workers
      * @param denseDecodeTokensPerSecond with a sparsity spec, the dense decode speed measured in the same
@@ -98,7 +99,7 @@ public final class EndToEndBench {
      * @param repackedBytes          bytes the kernel providers' repacked weight copies hold after the run
      * @param background             decode with competing busy threads, or null when not asked for
      */
-    public record Result(String quant, String kernels, int threads, String sparsity, double prefillTokensPerSecond,
+    public record Result(String quant, String kernels, String kernelsIsa, int threads, String sparsity, double prefillTokensPerSecond,
                          double decodeTokensPerSecond, long bytesPerToken, double bandwidthGbPerSecond,
                          double loadAverage, double allocatedBytesPerToken, double denseDecodeTokensPerSecond,
                          double[] layerSparsity, double[] sparseMillisPerToken, double denseFfnGbPerSecond,
@@ -207,7 +208,7 @@ public final class EndToEndBench {
             String quant = fileType == 15 ? "Q4_K_M" : fileType == 17 ? "Q5_K_M" : fileType == 12 ? "Q3_K_M"
                     : BytesPerToken.mainType(model.gguf().tensorInfos()).name();
             long sparseFfnNanos = phaseNanos[SparsityStats.Phase.FFN.ordinal()];
-            return new Result(quant, model.kernels(), model.threads(), session.options().sparsity(), median(prefill),
+            return new Result(quant, model.kernels(), model.kernelInstructionSet(), model.threads(), session.options().sparsity(), median(prefill),
                     median(decode), bytesPerToken, bandwidth, load, allocated,
                     sparse ? median(denseDecode) : Double.NaN, layerSparsity, phases,
                     (double) denseFfnBytes / denseFfnNanos, sparse ? (double) sparseFfnBytes / sparseFfnNanos

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
- * The C kernels as a {@link KernelProvider}: priority 30, the default where the library loads and the CPU
- * has AVX2. They cover the ops where C beats the Vector API (the Q4_0, Q8_0, Q4_K and Q6_K dot products:
+ * The C kernels as a {@link KernelProvider}: priority 30, the default where the library loads and has a SIMD
+ * kernel set for the CPU (x86-64 with AVX2; aarch64 NEON, with or without the dot-product instructions). They cover the ops where C beats the Vector API (the Q4_0, Q8_0, Q4_K and Q6_K dot products:
  * most of a quantized model's time); every other op runs on the best other available provider (simd, else scalar).
  */
 public final class NativeKernelProvider implements KernelProvider {
@@ -35,6 +35,13 @@ public final class NativeKernelProvider implements KernelProvider {
     @Override
     public String unavailableReason() {
         return NativeLibrary.unavailableReason();
+    }
+
+    /** @return the kernel set the library chose for this CPU: avx2, neon, neon-dotprod (or generic if asked for) */
+    @Override
+    public String instructionSet() {
+        NativeLibrary.Isa isa = NativeLibrary.isa();
+        return isa == null ? null : isa.label();
     }
 
     @Override

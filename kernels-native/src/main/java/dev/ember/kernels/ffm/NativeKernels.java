@@ -17,8 +17,9 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * {@link Kernels} whose Q4_0, Q8_0, Q4_K and Q6_K matrix products run in C ({@code x86_avx2.c}: llama.cpp's
- * AVX2 arithmetic, {@code vpmaddubsw} included), everything else on another provider's kernels. The structure
+ * {@link Kernels} whose Q4_0, Q8_0, Q4_K and Q6_K matrix products run in C (the library's kernel set for the CPU:
+ * {@code x86_avx2.c}, llama.cpp's AVX2 arithmetic with {@code vpmaddubsw}; {@code arm_neon.c}, with or without
+ * {@code sdot}; {@code generic.c}, portable), everything else on another provider's kernels. The structure
  * is the other providers': the activation converted once per call by {@link ActivationQuantizer} (Q8_0 or
  * Q8_K, as llama.cpp), rows split over the {@link WorkerPool}, one downcall per range of rows; the C code writes into
  * an off-heap scratch that is copied into the caller's array afterwards (a heap array cannot be handed to C

@@ -18,16 +18,38 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The C library of this module ({@code src/main/c/}: {@code ember_kernels.h}, {@code ember_kernels.c}, {@code x86_avx2.c}), built by Maven where a C compiler exists
- * and packaged at {@code /native/<os>-<arch>/libember_kernels.so}, or the file named by the system property
- * {@value #PATH_PROPERTY}. Loaded once per JVM; {@link #unavailableReason()} says why it cannot be used, in
- * one line with the fix, and then no native code is ever called.
+ * The C library of this module ({@code src/main/c/}: {@code ember_kernels.h} lists what it exports), built by
+ * Maven where a C compiler exists and packaged at {@code /native/<os>-<arch>/libember_kernels.so} (linux-x86_64,
+ * and linux-aarch64 where a cross compiler is installed), or the file named by the system property
+ * {@value #PATH_PROPERTY}. Loaded once per JVM, for the running architecture; the library picks its kernel set
+ * ({@link Isa}) for the CPU as it loads, and {@value #ISA_PROPERTY} may ask for another (tests run the portable
+ * C set this way). {@link #unavailableReason()} says why the library cannot be used, in one line with the fix,
+ * and then no native code is ever called.
  */
 final class NativeLibrary {
     /** A path to the library to load instead of the packaged one. */
     static final String PATH_PROPERTY = "ember.native.library";
+    /** A kernel set to use instead of the best one for the CPU: {@code generic}, {@code avx2}, {@code neon}, {@code neon-dotprod}. */
+    static final String ISA_PROPERTY = "ember.native.isa";
+
+    /** The kernel sets a library holds ({@code enum ember_isa}, in its order). */
+    enum Isa {
+        /** Portable C: the reference order of arithmetic, every platform. */
+        GENERIC,
+        /** x86-64 with AVX2, FMA and F16C. */
+        AVX2,
+        /** aarch64 Advanced SIMD with widening multiplies. */
+        NEON,
+        /** aarch64 with the dot-product extension. */
+        NEON_DOTPROD;
+
+        /** @return the name {@value #ISA_PROPERTY} takes and reports give: {@code neon-dotprod} */
+        String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
     /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
-    static final int ABI_VERSION = 8;
+    static final int ABI_VERSION = 9;
 
     /**
      * {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}; for the packed
@@ -72,6 +94,8 @@ final class NativeLibrary {
         Map<String, FunctionDescriptor> m = new LinkedHashMap<>();
         m.put("ember_abi_version", FunctionDescriptor.of(ValueLayout.JAVA_INT));
         m.put("ember_cpu_supported", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        m.put("ember_active_isa", FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        m.put("ember_select_isa", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
         m.put("ember_rows_q4_0", ROWS);
         m.put("ember_rows_q8_0", ROWS);
         m.put("ember_rows_q4_k", ROWS);
@@ -112,6 +136,7 @@ final class NativeLibrary {
     /** Loaded on first use: the handles, or the reason there are none. */
     private static final class Holder {
         static final String REASON;
+        static final Isa ISA;
         static final MethodHandle ROWS_Q4_0;
         static final MethodHandle ROWS_Q8_0;
         static final MethodHandle ROWS_Q4_K;
@@ -137,6 +162,7 @@ final class NativeLibrary {
 
         static {
             String reason = null;
+            Isa isa = null;
             MethodHandle q4 = null;
             MethodHandle q8 = null;
             MethodHandle q4k = null;
@@ -163,12 +189,34 @@ final class NativeLibrary {
                 SymbolLookup lib = SymbolLookup.libraryLookup(locate(), Arena.global());
                 Linker linker = Linker.nativeLinker();
                 int abi = (int) linker.downcallHandle(lib.findOrThrow("ember_abi_version"), signature("ember_abi_version")).invokeExact();
-                int supported = (int) linker.downcallHandle(lib.findOrThrow("ember_cpu_supported"), signature("ember_cpu_supported")).invokeExact();
                 if (abi != ABI_VERSION) {
-                    reason = "the native library is ABI version " + abi + ", this jar needs " + ABI_VERSION
-                            + ": rebuild (./ember build)";
-                } else if (supported == 0) {
-                    reason = "this CPU lacks AVX2, FMA or F16C, which the native kernels use";
+                    throw new UnavailableException("the native library is ABI version " + abi + ", this jar needs "
+                            + ABI_VERSION + ": rebuild (./ember build)");
+                }
+                int supported = (int) linker.downcallHandle(lib.findOrThrow("ember_cpu_supported"), signature("ember_cpu_supported")).invokeExact();
+                String asked = System.getProperty(ISA_PROPERTY, "").strip();
+                if (!asked.isEmpty()) {
+                    Isa want = null;
+                    for (Isa i : Isa.values()) {
+                        if (i.label().equals(asked.toLowerCase(Locale.ROOT))) {
+                            want = i;
+                        }
+                    }
+                    if (want == null) {
+                        throw new UnavailableException(ISA_PROPERTY + "=" + asked + " is not a kernel set (generic,"
+                                + " avx2, neon, neon-dotprod)");
+                    }
+                    int ok = (int) linker.downcallHandle(lib.findOrThrow("ember_select_isa"), signature("ember_select_isa")).invokeExact(want.ordinal());
+                    if (ok == 0) {
+                        throw new UnavailableException(ISA_PROPERTY + "=" + asked + ": this library or CPU has no such kernels");
+                    }
+                    supported = 1; // asked for by name, the portable set included
+                }
+                isa = Isa.values()[(int) linker.downcallHandle(lib.findOrThrow("ember_active_isa"), signature("ember_active_isa")).invokeExact()];
+                if (supported == 0) {
+                    reason = platform().endsWith("x86_64")
+                            ? "this CPU lacks AVX2, FMA or F16C, which the native kernels use"
+                            : "the native library has no SIMD kernels for " + platform();
                 } else {
                     // critical: short calls that never call back into Java, so no thread-state transition
                     Linker.Option critical = Linker.Option.critical(false);
@@ -202,6 +250,7 @@ final class NativeLibrary {
                 reason = "cannot load the native library: " + t;
             }
             REASON = reason;
+            ISA = reason == null ? isa : null;
             ROWS_Q4_0 = q4;
             ROWS_Q8_0 = q8;
             ROWS_Q4_K = q4k;
@@ -225,6 +274,11 @@ final class NativeLibrary {
             ACCUMULATE_R8D_Q4_0 = accR8d4;
             ACCUMULATE_R8D_Q8_0 = accR8d8;
         }
+    }
+
+    /** @return the kernel set the library runs, or null where it cannot be used */
+    static Isa isa() {
+        return Holder.ISA;
     }
 
     /** @return null if the kernels can run, else why not and how to fix it */

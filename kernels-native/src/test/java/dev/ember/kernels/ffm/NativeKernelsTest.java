@@ -33,8 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class NativeKernelsTest extends KernelConformanceTest {
     @BeforeEach
     void libraryLoads() {
-        String why = NativeLibrary.unavailableReason();
-        assumeTrue(why == null, "native kernels unavailable: " + why);
+        NativeTests.assumeLibraryLoads();
     }
 
     @Override
@@ -48,6 +47,22 @@ class NativeKernelsTest extends KernelConformanceTest {
                 && NativeLibrary.platform().equals("linux-x86_64");
         assumeTrue(buildable, "no gcc on linux-x86_64 here: the build makes no library, the provider says so");
         assertNull(NativeLibrary.unavailableReason());
+    }
+
+    @Test
+    void runsTheKernelSetAskedForElseTheBestForTheCpu() {
+        String asked = System.getProperty(NativeLibrary.ISA_PROPERTY, "");
+        NativeLibrary.Isa isa = NativeLibrary.isa();
+        if (!asked.isBlank()) {
+            assertEquals(asked, isa.label());
+        } else if (NativeLibrary.platform().equals("linux-x86_64")) {
+            assertEquals(NativeLibrary.Isa.AVX2, isa); // loaded at all: the CPU has AVX2
+        } else {
+            assertTrue(isa == NativeLibrary.Isa.NEON || isa == NativeLibrary.Isa.NEON_DOTPROD, isa.toString());
+        }
+        assertEquals(isa.label(), new NativeKernelProvider().instructionSet());
+        String reason = KernelSelection.select(NativeKernelProvider.NAME).reason();
+        assertTrue(reason.startsWith("native " + isa.label() + " ("), reason);
     }
 
     @Test
