@@ -135,8 +135,8 @@ void ember_reduce_partials(const float *partials, int32_t chunks, int32_t dim, i
 }
 
 // Memory for the repacked copies of weights, on 2 MiB boundaries and marked for transparent huge pages: the
-// sparse kernels jump between rows, and with 4 KiB pages nearly every chosen row costs a TLB miss (measured:
-// the fused sparse FFN at 30 % of neurons, 4.2 -> 4.6-5.2 GB/s a core). NULL if it cannot be had.
+// sparse kernels jump between rows, and with 4 KiB pages nearly every chosen row costs a TLB miss
+// (docs/performance.md, "C kernel choices"). NULL if it cannot be had.
 void *ember_alloc(int64_t bytes) {
     const size_t huge = (size_t) 2 << 20;
     const size_t size = ((size_t) bytes + huge - 1) & ~(huge - 1);

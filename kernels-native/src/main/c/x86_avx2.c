@@ -77,8 +77,8 @@ TARGET_AVX2 static inline __m256i q8_0_values(const uint8_t *wb) {
 }
 
 // The dots stream their row with a software prefetch 2 KB ahead when the next row follows this one in
-// memory (pf set): the hardware prefetcher alone left one core at ~6 GB/s on Q8_0 rows where it reads
-// ~9. Sparse rows (ids) are not consecutive; their kernels prefetch the next chosen row instead.
+// memory (pf set): the hardware prefetcher alone leaves a core short of what it can read (docs/performance.md,
+// "C kernel choices"). Sparse rows (ids) are not consecutive; their kernels prefetch the next chosen row instead.
 TARGET_AVX2 static inline void prefetch_ahead(int pf, const uint8_t *p) {
     if (pf) {
         _mm_prefetch((const char *) p + 2048, _MM_HINT_T0);
@@ -208,7 +208,7 @@ TARGET_AVX2 static inline void q4_0_x8_group(const uint8_t *o, int blocks, const
     __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
     for (int b = 0; b < blocks; b++, o += 144) {
         if (prefetch) {
-            // ~1 KB ahead: the hardware prefetcher alone leaves one core at ~80 % of what it can read
+            // ~1 KB ahead: the hardware prefetcher alone leaves a core short of what it can read
             _mm_prefetch((const char *) o + 1024, _MM_HINT_T0);
             _mm_prefetch((const char *) o + 1024 + 64, _MM_HINT_T0);
             _mm_prefetch((const char *) o + 1024 + 128, _MM_HINT_T0);
@@ -303,7 +303,7 @@ static inline void unpack_q4_k_scales(const uint8_t *p, uint8_t sc[8], uint8_t m
 // Q4_K super-block (144 bytes): d, dmin (fp16), scales[12], qs[128]: byte 32p + l holds value 64p + l
 // (low nibble, sub-block 2p) and 64p + 32 + l (high nibble, sub-block 2p + 1); value = d*sc*q - dmin*m.
 TARGET_AVX2 static float dot_q4_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
-    (void) pf; // compute-bound: a prefetch here measured slower
+    (void) pf; // compute-bound: a prefetch here is slower (docs/performance.md)
     __m256 acc = _mm256_setzero_ps();
     float mins_acc = 0.0f;
     const __m256i low = _mm256_set1_epi8(0x0F);
@@ -663,7 +663,7 @@ TARGET_AVX2 static void rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, 
         for (int32_t i = from; i < to; i++) {
             const uint8_t *row = packed + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;
             // the row four chosen rows ahead, a few lines per group: a burst of a whole row's prefetches at
-            // once overflows the miss buffers (measured: 2.2 GB/s at 30 % of the rows, 4.3-4.8 spread out)
+            // once overflows the miss buffers
             const uint8_t *ahead = ids && i + 4 < to ? packed + (int64_t) ids[i + 4] * row_bytes : NULL;
             y[t * y_stride + i] = r8b_dot(row, groups, act, asum8, da, ahead, 0);
         }
@@ -684,9 +684,9 @@ TARGET_AVX2 static void rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, 
 // shares, per block of 32 outputs, one scale s = max |h * d| / 32767, and each neuron's h * d becomes
 // k = round(h * d / s), 16 bits; vpmaddwd adds two neurons' nibbles times their k per instruction into 32-bit
 // sums, then one conversion and FMA per window and block instead of one per neuron (each h * d within 1/65534
-// of the window's largest: ~3e-5 of an output, where 8-bit k, as llama.cpp's Q8_0 h, measured ~1e-2). Neurons
-// with h = 0 take no place in a window, so ReLU's exact skipping gives bit for bit what running every neuron
-// gives. Measured in cache: ~2x the neurons a second of dequantizing each row to floats.
+// of the window's largest; 8-bit k, as llama.cpp's Q8_0 h, loses far more). Neurons with h = 0 take no place in
+// a window, so ReLU's exact skipping gives bit for bit what running every neuron gives. About twice the neurons
+// a second of dequantizing each row to floats (docs/performance.md, "C kernel choices").
 TARGET_AVX2 static inline float activate(enum ember_activation act, float g) {
     if (act == EMBER_SILU) {
         return g / (1.0f + expf(-g));
@@ -708,8 +708,7 @@ TARGET_AVX2 static inline __m256i q4_0_levels_u8(const uint8_t *nibbles) {
 // per group of 8 blocks the 8 fp16 scales, then the blocks' values: Q4_0 nibbles (16 bytes a block, levels
 // 0..15 and an offset of -8) or, with q8, Q8_0 values (32 signed bytes a block).
 // Meanwhile asks for pf_bytes of each of pf[0 .. npf), a slice per block: this pass computes for a while from
-// rows already in cache, and without it the memory would idle (measured: 5.1-5.3 -> 7.6-9.5 GB/s a core at
-// 30 % of neurons, one thread, sparse_ffn_bench).
+// rows already in cache, and without it the memory would idle.
 TARGET_AVX2 static inline __attribute__((always_inline)) void down_window(
         const uint8_t *const rows[8], const float h[8], int count, int groups, float *y, const uint8_t *const *pf,
         int npf, int64_t pf_bytes, const int q8) {
@@ -782,7 +781,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void down_window(
     }
 }
 
-// how many chosen neurons ahead the fused kernel prefetches (2 to 8 measured alike on EPYC, within noise)
+// how many chosen neurons ahead the fused kernel prefetches (2 to 8 run alike: docs/performance.md)
 #define AHEAD 3
 
 // The fused pass for each block type of the gate and up rows: 0 Q4_0 (r8b rows, r8d Q4_0 down), 1 Q8_0 (rows
