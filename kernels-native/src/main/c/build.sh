@@ -4,7 +4,7 @@
 # installed. Maven runs it (kernels-native/pom.xml); by hand: sh build.sh OUT.
 #   ember_kernels.c   the ABI, memory, layouts, the choice of kernels      every platform
 #   generic.c         portable C, the reference order of arithmetic         every platform
-#   x86_avx2.c        AVX2 + FMA + F16C                                     x86-64
+#   x86_avx2.c        AVX2 + FMA + F16C; built twice: with AVX512-VNNI too  x86-64
 #   arm_neon.c        NEON, built twice: with and without dot-product       aarch64
 # generic.c and arm_neon.c compile with -ffp-contract=off: their float operations are all written out, so that
 # the NEON sets give generic's bits (portable_loops.h). Warnings are errors only under CI=true, so a newer
@@ -26,7 +26,8 @@ build() {
     $cc $flags $exact -c -o "$tmp/generic.o" "$src/generic.c"
     case $arch in
     x86_64)
-        $cc $flags -c -o "$tmp/x86_avx2.o" "$src/x86_avx2.c" ;;
+        $cc $flags -c -o "$tmp/x86_avx2.o" "$src/x86_avx2.c"
+        $cc $flags -DWITH_VNNI -c -o "$tmp/x86_avx512vnni.o" "$src/x86_avx2.c" ;;
     aarch64)
         $cc $flags $exact -march=armv8-a -c -o "$tmp/arm_neon.o" "$src/arm_neon.c"
         $cc $flags $exact -march=armv8.2-a+dotprod -DWITH_DOTPROD -c -o "$tmp/arm_neon_dotprod.o" \

@@ -29,6 +29,7 @@ struct ember_isa_kernels {
 
 extern const struct ember_isa_kernels ember_generic_kernels;
 #if defined(__x86_64__)
+extern const struct ember_isa_kernels ember_avx512vnni_kernels;
 extern const struct ember_isa_kernels ember_avx2_kernels;
 #endif
 #if defined(__aarch64__)

@@ -16,6 +16,7 @@ int ember_abi_version(void) { return EMBER_ABI_VERSION; }
 // (before Java can call in), so the products never test the CPU.
 static const struct ember_isa_kernels *const SETS[] = {
 #if defined(__x86_64__)
+    &ember_avx512vnni_kernels,
     &ember_avx2_kernels,
 #endif
 #if defined(__aarch64__)

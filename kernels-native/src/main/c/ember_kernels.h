@@ -5,7 +5,7 @@
 //                    of kernels: the best instruction set this CPU runs, once, when the library loads
 //   generic.c        the kernels in portable C, the reference order of arithmetic (portable_loops.h) that
 //   arm_neon.c       the NEON kernels keep bit for bit (with and without the dot-product instructions)
-//   x86_avx2.c       the kernels, AVX2 + FMA + F16C (llama.cpp's vec_dot arithmetic)
+//   x86_avx2.c       the kernels, AVX2 + FMA + F16C (llama.cpp's vec_dot arithmetic), and with AVX512-VNNI
 // Integers are int32_t or int64_t as below; pointers are raw addresses of off-heap memory.
 #ifndef EMBER_KERNELS_H
 #define EMBER_KERNELS_H
@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 // A library of another version is refused by the Java side: bump on any change of a prototype or layout.
-#define EMBER_ABI_VERSION 9
+#define EMBER_ABI_VERSION 10
 
 // The FFN activation of the fused sparse pass (Java: Activation.ordinal()).
 enum ember_activation {
@@ -36,6 +36,7 @@ enum ember_isa {
     EMBER_AVX2 = 1,         // x86-64 with AVX2, FMA and F16C
     EMBER_NEON = 2,         // aarch64, widening multiplies
     EMBER_NEON_DOTPROD = 3, // aarch64 with the dot-product extension (sdot)
+    EMBER_AVX512_VNNI = 4,  // x86-64 with AVX2 and AVX512-VNNI (vpdpbusd on 256 bits): avx2's bits, fewer steps
 };
 
 // --- the library ---------------------------------------------------------------------------------------

@@ -29,7 +29,10 @@ import java.util.Map;
 final class NativeLibrary {
     /** A path to the library to load instead of the packaged one. */
     static final String PATH_PROPERTY = "ember.native.library";
-    /** A kernel set to use instead of the best one for the CPU: {@code generic}, {@code avx2}, {@code neon}, {@code neon-dotprod}. */
+    /**
+     * A kernel set to use instead of the best one for the CPU: {@code generic}, {@code avx2}, {@code avx512-vnni},
+     * {@code neon}, {@code neon-dotprod}.
+     */
     static final String ISA_PROPERTY = "ember.native.isa";
 
     /** The kernel sets a library holds ({@code enum ember_isa}, in its order). */
@@ -41,7 +44,9 @@ final class NativeLibrary {
         /** aarch64 Advanced SIMD with widening multiplies. */
         NEON,
         /** aarch64 with the dot-product extension. */
-        NEON_DOTPROD;
+        NEON_DOTPROD,
+        /** x86-64 with AVX2 and AVX512-VNNI: the avx2 set's results, with {@code vpdpbusd}. */
+        AVX512_VNNI;
 
         /** @return the name {@value #ISA_PROPERTY} takes and reports give: {@code neon-dotprod} */
         String label() {
@@ -49,7 +54,7 @@ final class NativeLibrary {
         }
     }
     /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
-    static final int ABI_VERSION = 9;
+    static final int ABI_VERSION = 10;
 
     /**
      * {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}; for the packed
@@ -204,7 +209,7 @@ final class NativeLibrary {
                     }
                     if (want == null) {
                         throw new UnavailableException(ISA_PROPERTY + "=" + asked + " is not a kernel set (generic,"
-                                + " avx2, neon, neon-dotprod)");
+                                + " avx2, avx512-vnni, neon, neon-dotprod)");
                     }
                     int ok = (int) linker.downcallHandle(lib.findOrThrow("ember_select_isa"), signature("ember_select_isa")).invokeExact(want.ordinal());
                     if (ok == 0) {
