@@ -353,59 +353,86 @@ static inline void unpack_q4_k_scales(const uint8_t *p, uint8_t sc[8], uint8_t m
 
 // Q4_K super-block (144 bytes): d, dmin (fp16), scales[12], qs[128]: byte 32p + l holds value 64p + l
 // (low nibble, sub-block 2p) and 64p + 32 + l (high nibble, sub-block 2p + 1); value = d*sc*q - dmin*m.
-TARGET_AVX2 static float dot_q4_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
-    (void) pf; // compute-bound: a prefetch here is slower (docs/performance.md)
-    __m256 acc = _mm256_setzero_ps();
-    float mins_acc = 0.0f;
+// One row against T tokens (1..4): each super-block's scales are unpacked and its nibbles split once for the T
+// tokens, then per token the integer sum as above and one FMA; the minimums in a float per token, subtracted at
+// the end. Every token's arithmetic is the same whatever T: dot_q4_k is this with T = 1.
+TARGET_AVX2 static inline __attribute__((always_inline)) void q4_k_tile(const uint8_t *w, const uint8_t *x,
+                                                                     int64_t x_bytes, const int T, int blocks,
+                                                                     float *y, int64_t y_stride) {
+    __m256 acc[4];
+    float mins_acc[4];
+    for (int t = 0; t < T; t++) {
+        acc[t] = _mm256_setzero_ps();
+        mins_acc[t] = 0.0f;
+    }
     const __m256i low = _mm256_set1_epi8(0x0F);
     for (int b = 0; b < blocks; b++) {
         const uint8_t *wb = w + 144 * b;
-        const uint8_t *xb = x + 292 * b;
-        float xd;
-        int16_t bsums[16];
         uint8_t sc[8], mn[8];
-        memcpy(&xd, xb, 4);
-        memcpy(bsums, xb + 260, 32);
         unpack_q4_k_scales(wb + 4, sc, mn);
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i q[8], scale[8];
         for (int p = 0; p < 4; p++) {
             const __m256i bits = _mm256_loadu_si256((const __m256i *) (wb + 16 + 32 * p));
-            const __m256i lo = _mm256_and_si256(bits, low);
-            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low);
-            const __m256i plo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *) (xb + 4 + 64 * p)));
-            const __m256i phi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *) (xb + 36 + 64 * p)));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(plo, _mm256_set1_epi16(sc[2 * p])));
-            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(phi, _mm256_set1_epi16(sc[2 * p + 1])));
+            q[2 * p] = _mm256_and_si256(bits, low);
+            q[2 * p + 1] = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low);
         }
-        int mins = 0;
         for (int s = 0; s < 8; s++) {
-            mins += mn[s] * (bsums[2 * s] + bsums[2 * s + 1]);
+            scale[s] = _mm256_set1_epi16(sc[s]);
         }
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(half_to_float(wb) * xd), acc);
-        mins_acc += half_to_float(wb + 2) * xd * (float) mins;
+        const float d = half_to_float(wb);
+        const float dmin = half_to_float(wb + 2);
+        for (int t = 0; t < T; t++) {
+            const uint8_t *xb = x + t * x_bytes + 292 * b;
+            float xd;
+            int16_t bsums[16];
+            memcpy(&xd, xb, 4);
+            memcpy(bsums, xb + 260, 32);
+            __m256i sumi = _mm256_setzero_si256();
+            for (int s = 0; s < 8; s++) { // sub-block s: values 32s..32s+31
+                const __m256i p16 = _mm256_maddubs_epi16(q[s], _mm256_loadu_si256((const __m256i *) (xb + 4 + 32 * s)));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p16, scale[s]));
+            }
+            int mins = 0;
+            for (int s = 0; s < 8; s++) {
+                mins += mn[s] * (bsums[2 * s] + bsums[2 * s + 1]);
+            }
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(d * xd), acc[t]);
+            mins_acc[t] = fma_scalar(dmin * xd, (float) mins, mins_acc[t]);
+        }
     }
-    return sum_lanes(acc) - mins_acc;
+    for (int t = 0; t < T; t++) {
+        y[t * y_stride] = sum_lanes(acc[t]) - mins_acc[t];
+    }
+}
+
+TARGET_AVX2 static float dot_q4_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
+    (void) pf; // compute-bound: a prefetch here is slower (docs/performance.md)
+    float y;
+    q4_k_tile(w, x, 0, 1, blocks, &y, 0);
+    return y;
 }
 
 // Q6_K super-block (210 bytes): ql[128], qh[64], scales[16] (int8, one per 16 values), d (fp16). Value
 // j = 128h + 32k + i: low 4 bits from ql[64h + 32(k & 1) + i] (low nibble for k < 2, else high), high 2
 // bits from qh[32h + i] >> 2k; level = that - 32. The levels go in unsigned (0..63) and the 32 comes off
 // once per super-block as 32 * sum(sc * bsum).
-TARGET_AVX2 static float dot_q6_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
-    __m256 acc = _mm256_setzero_ps();
-    float offsets = 0.0f;
+// One row against T tokens (1..4), as q4_k_tile: the levels and scales of a super-block made once for the T tokens.
+TARGET_AVX2 static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *w, const uint8_t *x,
+                                                                     int64_t x_bytes, const int T, int blocks,
+                                                                     int pf, float *y, int64_t y_stride) {
+    __m256 acc[4];
+    float offsets[4];
+    for (int t = 0; t < T; t++) {
+        acc[t] = _mm256_setzero_ps();
+        offsets[t] = 0.0f;
+    }
     const __m256i low = _mm256_set1_epi8(0x0F);
     const __m256i two = _mm256_set1_epi8(3);
     for (int b = 0; b < blocks; b++) {
         const uint8_t *wb = w + 210 * b;
         prefetch_ahead(pf, wb);
-        const uint8_t *xb = x + 292 * b;
         const int8_t *sc = (const int8_t *) (wb + 192);
-        float xd;
-        int16_t bsums[16];
-        memcpy(&xd, xb, 4);
-        memcpy(bsums, xb + 260, 32);
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i q[8], scale[8]; // values 32j..32j+31, j = 4h + k
         for (int h = 0; h < 2; h++) {
             const __m256i qh = _mm256_loadu_si256((const __m256i *) (wb + 128 + 32 * h));
             const __m256i ql0 = _mm256_loadu_si256((const __m256i *) (wb + 64 * h));
@@ -414,22 +441,41 @@ TARGET_AVX2 static float dot_q6_k(const uint8_t *w, const uint8_t *x, int blocks
                 const __m256i ql = (k & 1) ? ql1 : ql0;
                 const __m256i nib = k < 2 ? _mm256_and_si256(ql, low) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low);
                 const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two);
-                const __m256i q = _mm256_or_si256(nib, _mm256_slli_epi16(high, 4));
-                const __m256i p16 = _mm256_maddubs_epi16(q, _mm256_loadu_si256((const __m256i *) (xb + 4 + 128 * h + 32 * k)));
+                q[4 * h + k] = _mm256_or_si256(nib, _mm256_slli_epi16(high, 4));
                 const int g = 8 * h + 2 * k; // values 0..15 of these 32 take scale g, 16..31 scale g + 1
-                const __m256i scale = _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p16, scale));
+                scale[4 * h + k] = _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
             }
         }
-        int off = 0;
-        for (int g = 0; g < 16; g++) {
-            off += sc[g] * bsums[g];
+        const float dw = half_to_float(wb + 208);
+        for (int t = 0; t < T; t++) {
+            const uint8_t *xb = x + t * x_bytes + 292 * b;
+            float xd;
+            int16_t bsums[16];
+            memcpy(&xd, xb, 4);
+            memcpy(bsums, xb + 260, 32);
+            __m256i sumi = _mm256_setzero_si256();
+            for (int j = 0; j < 8; j++) {
+                const __m256i p16 = _mm256_maddubs_epi16(q[j], _mm256_loadu_si256((const __m256i *) (xb + 4 + 32 * j)));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p16, scale[j]));
+            }
+            int off = 0;
+            for (int g = 0; g < 16; g++) {
+                off += sc[g] * bsums[g];
+            }
+            const float d = dw * xd;
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(d), acc[t]);
+            offsets[t] = fma_scalar(d, (float) off, offsets[t]);
         }
-        const float d = half_to_float(wb + 208) * xd;
-        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(d), acc);
-        offsets += d * (float) off;
     }
-    return sum_lanes(acc) - 32.0f * offsets;
+    for (int t = 0; t < T; t++) {
+        y[t * y_stride] = fma_scalar(-32.0f, offsets[t], sum_lanes(acc[t]));
+    }
+}
+
+TARGET_AVX2 static float dot_q6_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
+    float y;
+    q6_k_tile(w, x, 0, 1, blocks, pf, &y, 0);
+    return y;
 }
 
 // Asks for the next chosen row while this one is computed: with ids (sparse rows) the hardware prefetcher
@@ -538,19 +584,39 @@ TARGET_AVX2 static void rows_q8_0(const uint8_t *w, int64_t row_bytes, const int
     }
 }
 
-// The K-quants' rows, one token at a time (x_bytes: 292 per 256 values).
+// One row against T tokens, Q4_K or Q6_K (q4k and T are constants at each call)
+TARGET_AVX2 static inline __attribute__((always_inline)) void k_tile(const int q4k, const uint8_t *row,
+                                                                  const uint8_t *x, int64_t x_bytes, const int T,
+                                                                  int blocks, int pf, float *y, int64_t y_stride) {
+    if (q4k) {
+        q4_k_tile(row, x, x_bytes, T, blocks, y, y_stride);
+    } else {
+        q6_k_tile(row, x, x_bytes, T, blocks, pf, y, y_stride);
+    }
+}
+
+// The K-quants' rows (x_bytes: 292 per 256 values), four tokens at a time: a row (1-2 KB) stays in L1 while the
+// batch's tokens meet it, and each of its super-blocks is unpacked once per four tokens.
 TARGET_AVX2 static inline __attribute__((always_inline)) void rows_q8_k_activations(
         const int q4k, const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,
         int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
         float *y, int64_t y_stride) {
+    const int blocks = cols / 256;
     for (int32_t i = from; i < to; i++) {
         const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;
         if (ids) {
             prefetch_row(w, row_bytes, ids, i + 1, to);
         }
-        for (int32_t t = 0; t < batch; t++) {
-            y[t * y_stride + i] = q4k ? dot_q4_k(row, x + t * x_bytes, cols / 256, !ids)
-                                      : dot_q6_k(row, x + t * x_bytes, cols / 256, !ids);
+        for (int32_t t0 = 0; t0 < batch; t0 += 4) {
+            const uint8_t *xt = x + (int64_t) t0 * x_bytes;
+            float *yt = y + (int64_t) t0 * y_stride + i;
+            const int pf = !ids && t0 == 0; // the first pass streams the row from memory; later ones find it in L1
+            switch (batch - t0 < 4 ? batch - t0 : 4) {
+            case 4: k_tile(q4k, row, xt, x_bytes, 4, blocks, pf, yt, y_stride); break;
+            case 3: k_tile(q4k, row, xt, x_bytes, 3, blocks, pf, yt, y_stride); break;
+            case 2: k_tile(q4k, row, xt, x_bytes, 2, blocks, pf, yt, y_stride); break;
+            default: k_tile(q4k, row, xt, x_bytes, 1, blocks, pf, yt, y_stride); break;
+            }
         }
     }
 }
