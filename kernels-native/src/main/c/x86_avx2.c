@@ -340,22 +340,28 @@ TARGET_AVX2 static void rows_q4_0_x8(const uint8_t *packed, int64_t row_bytes, c
 // sums of each 16 activations). Unsigned weight levels go straight into vpmaddubsw; the integer sum of a
 // super-block stays in 8 int lanes (scaled per sub-block with vpmaddwd), then one FMA with d * da.
 
-// Q4_K's 12 bytes of packed 6-bit scales and mins: sub-blocks 0..3 in the low 6 bits of bytes 0..3
-// (scales) and 4..7 (mins); 4..7 in the nibbles of bytes 8..11 plus the top 2 bits of bytes 0..7.
-static inline void unpack_q4_k_scales(const uint8_t *p, uint8_t sc[8], uint8_t mn[8]) {
-    for (int s = 0; s < 4; s++) {
-        sc[s] = p[s] & 63;
-        mn[s] = p[s + 4] & 63;
-        sc[s + 4] = (p[s + 8] & 0x0F) | (p[s] >> 6) << 4;
-        mn[s + 4] = (p[s + 8] >> 4) | (p[s + 4] >> 6) << 4;
-    }
-}
-
 // Q4_K super-block (144 bytes): d, dmin (fp16), scales[12], qs[128]: byte 32p + l holds value 64p + l
 // (low nibble, sub-block 2p) and 64p + 32 + l (high nibble, sub-block 2p + 1); value = d*sc*q - dmin*m.
+
+// Q4_K's 12 bytes of packed 6-bit scales and mins as two vectors of eight 16-bit values: the low 6 bits of bytes
+// 0..3 (scales 0..3) and 4..7 (mins 0..3); scales and mins 4..7 from the nibbles of bytes 8..11, the top 2 bits of
+// bytes 0..3 (scales) and 4..7 (mins) above them.
+TARGET_AVX2 static inline void q4_k_scales_mins(const uint8_t *p, __m128i *scales, __m128i *mins) {
+    uint32_t u[3];
+    memcpy(u, p, 12);
+    const uint32_t low6 = 0x3f3f3f3fu, low4 = 0x0f0f0f0fu, top2 = 0x03030303u;
+    const uint32_t sc_lo = u[0] & low6;                                  // scales 0..3
+    const uint32_t mn_lo = u[1] & low6;                                  // mins 0..3
+    const uint32_t sc_hi = (u[2] & low4) | ((u[0] >> 6) & top2) << 4;    // scales 4..7
+    const uint32_t mn_hi = ((u[2] >> 4) & low4) | ((u[1] >> 6) & top2) << 4; // mins 4..7
+    *scales = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) sc_hi, (int) sc_lo));
+    *mins = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) mn_hi, (int) mn_lo));
+}
+
 // One row against T tokens (1..4): each super-block's scales are unpacked and its nibbles split once for the T
-// tokens, then per token the integer sum as above and one FMA; the minimums in a float per token, subtracted at
-// the end. Every token's arithmetic is the same whatever T: dot_q4_k is this with T = 1.
+// tokens, then per token the integer sum as above and one FMA; the minimums' integer sum (mins times the pair
+// sums of the activation's 16-value sums, vpmaddwd) into a float per token, subtracted at the end. Every token's
+// arithmetic is the same whatever T: dot_q4_k is this with T = 1.
 TARGET_AVX2 static inline __attribute__((always_inline)) void q4_k_tile(const uint8_t *w, const uint8_t *x,
                                                                      int64_t x_bytes, const int T, int blocks,
                                                                      float *y, int64_t y_stride) {
@@ -368,36 +374,37 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q4_k_tile(const ui
     const __m256i low = _mm256_set1_epi8(0x0F);
     for (int b = 0; b < blocks; b++) {
         const uint8_t *wb = w + 144 * b;
-        uint8_t sc[8], mn[8];
-        unpack_q4_k_scales(wb + 4, sc, mn);
+        __m128i sc16, mn16;
+        q4_k_scales_mins(wb + 4, &sc16, &mn16);
+        const __m256i sc = _mm256_broadcastsi128_si256(sc16);
         __m256i q[8], scale[8];
         for (int p = 0; p < 4; p++) {
             const __m256i bits = _mm256_loadu_si256((const __m256i *) (wb + 16 + 32 * p));
             q[2 * p] = _mm256_and_si256(bits, low);
             q[2 * p + 1] = _mm256_and_si256(_mm256_srli_epi16(bits, 4), low);
         }
-        for (int s = 0; s < 8; s++) {
-            scale[s] = _mm256_set1_epi16(sc[s]);
+        for (int s = 0; s < 8; s++) { // 16-bit value s in every lane
+            scale[s] = _mm256_shuffle_epi8(sc, _mm256_set1_epi16((short) (0x0100 * (2 * s + 1) + 2 * s)));
         }
         const float d = half_to_float(wb);
         const float dmin = half_to_float(wb + 2);
         for (int t = 0; t < T; t++) {
             const uint8_t *xb = x + t * x_bytes + 292 * b;
             float xd;
-            int16_t bsums[16];
             memcpy(&xd, xb, 4);
-            memcpy(bsums, xb + 260, 32);
             __m256i sumi = _mm256_setzero_si256();
             for (int s = 0; s < 8; s++) { // sub-block s: values 32s..32s+31
                 const __m256i p16 = _mm256_maddubs_epi16(q[s], _mm256_loadu_si256((const __m256i *) (xb + 4 + 32 * s)));
                 sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p16, scale[s]));
             }
-            int mins = 0;
-            for (int s = 0; s < 8; s++) {
-                mins += mn[s] * (bsums[2 * s] + bsums[2 * s + 1]);
-            }
+            // bsums[2s] + bsums[2s + 1] (at most 32 * 127: 16 bits), times mins[s], summed
+            const __m128i bsums = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *) (xb + 260)),
+                                                 _mm_loadu_si128((const __m128i *) (xb + 276)));
+            __m128i m = _mm_madd_epi16(mn16, bsums);
+            m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 0x4E));
+            m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 0xB1));
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(d * xd), acc[t]);
-            mins_acc[t] = fma_scalar(dmin * xd, (float) mins, mins_acc[t]);
+            mins_acc[t] = fma_scalar(dmin * xd, (float) _mm_cvtsi128_si32(m), mins_acc[t]);
         }
     }
     for (int t = 0; t < T; t++) {
