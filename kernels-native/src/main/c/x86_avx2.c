@@ -48,6 +48,16 @@ TARGET_AVX2 static inline __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 #endif
 }
 
+// acc + pairs of 16-bit products summed into 32-bit lanes: vpmaddwd and an add, or with AVX512-VNNI one vpdpwssd
+// (the same integers: no caller's sum comes near 32 bits)
+TARGET_AVX2 static inline __m256i madd_acc(__m256i acc, __m256i a, __m256i b) {
+#ifdef WITH_VNNI
+    return _mm256_dpwssd_epi32(acc, a, b);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+#endif
+}
+
 // The same over eight pairs of vectors, summed: without VNNI the eight vpmaddubsw add up in 16 bits and one
 // vpmaddwd widens them (the callers' nibbles 0..15 times bytes keep the sum of eight within 16 bits).
 TARGET_AVX2 static inline __m256i dot8_u8s8(const __m256i u[8], const __m256i s[8]) {
@@ -395,7 +405,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q4_k_tile(const ui
             __m256i sumi = _mm256_setzero_si256();
             for (int s = 0; s < 8; s++) { // sub-block s: values 32s..32s+31
                 const __m256i p16 = _mm256_maddubs_epi16(q[s], _mm256_loadu_si256((const __m256i *) (xb + 4 + 32 * s)));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p16, scale[s]));
+                sumi = madd_acc(sumi, p16, scale[s]);
             }
             // bsums[2s] + bsums[2s + 1] (at most 32 * 127: 16 bits), times mins[s], summed
             const __m128i bsums = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *) (xb + 260)),
@@ -463,7 +473,7 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q6_k_tile(const ui
             __m256i sumi = _mm256_setzero_si256();
             for (int j = 0; j < 8; j++) {
                 const __m256i p16 = _mm256_maddubs_epi16(q[j], _mm256_loadu_si256((const __m256i *) (xb + 4 + 32 * j)));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p16, scale[j]));
+                sumi = madd_acc(sumi, p16, scale[j]);
             }
             int off = 0;
             for (int g = 0; g < 16; g++) {
