@@ -368,18 +368,30 @@ TARGET_AVX2 static inline void q4_k_scales_mins(const uint8_t *p, __m128i *scale
     *mins = _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int) mn_hi, (int) mn_lo));
 }
 
-// One row against T tokens (1..4): each super-block's scales are unpacked and its nibbles split once for the T
-// tokens, then per token the integer sum as above and one FMA; the minimums' integer sum (mins times the pair
-// sums of the activation's 16-value sums, vpmaddwd) into a float per token, subtracted at the end. Every token's
-// arithmetic is the same whatever T: dot_q4_k is this with T = 1.
-TARGET_AVX2 static inline __attribute__((always_inline)) void q4_k_tile(const uint8_t *w, const uint8_t *x,
-                                                                     int64_t x_bytes, const int T, int blocks,
-                                                                     float *y, int64_t y_stride) {
+// A token's Q8_K activation (292 bytes a super-block: d as float, qs[256], bsums[16]) as the Q4_K rows use it,
+// made once per call rather than once per row: each super-block's d, and its sixteen 16-value sums added in pairs
+// (bsums[2s] + bsums[2s + 1]: the sums of sub-block s, at most 32 * 127, so 16 bits) for the minimums.
+TARGET_AVX2 static inline void q8_k_prepare(const uint8_t *x, int blocks, float *xd, __m128i *pairs) {
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *xb = x + 292 * b;
+        memcpy(&xd[b], xb, 4);
+        pairs[b] = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *) (xb + 260)),
+                                  _mm_loadu_si128((const __m128i *) (xb + 276)));
+    }
+}
+
+// One row against T tokens (1..4) whose activations were prepared (token t's at xd and pairs + t * stride): each
+// super-block's scales are unpacked and its nibbles split once for the T tokens, then per token the integer sum
+// as above and one FMA, and the minimums' four partial sums (vpmaddwd of the mins with the sub-block sums) into
+// four float lanes, summed and subtracted at the end. Every token's arithmetic is the same whatever T.
+TARGET_AVX2 static inline __attribute__((always_inline)) void q4_k_tile(
+        const uint8_t *w, const uint8_t *x, int64_t x_bytes, const float *xd, const __m128i *pairs, int stride,
+        const int T, int blocks, float *y, int64_t y_stride) {
     __m256 acc[4];
-    float mins_acc[4];
+    __m128 mins_acc[4];
     for (int t = 0; t < T; t++) {
         acc[t] = _mm256_setzero_ps();
-        mins_acc[t] = 0.0f;
+        mins_acc[t] = _mm_setzero_ps();
     }
     const __m256i low = _mm256_set1_epi8(0x0F);
     for (int b = 0; b < blocks; b++) {
@@ -399,33 +411,30 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q4_k_tile(const ui
         const float d = half_to_float(wb);
         const float dmin = half_to_float(wb + 2);
         for (int t = 0; t < T; t++) {
-            const uint8_t *xb = x + t * x_bytes + 292 * b;
-            float xd;
-            memcpy(&xd, xb, 4);
+            const uint8_t *qs = x + t * x_bytes + 292 * b + 4;
             __m256i sumi = _mm256_setzero_si256();
             for (int s = 0; s < 8; s++) { // sub-block s: values 32s..32s+31
-                const __m256i p16 = _mm256_maddubs_epi16(q[s], _mm256_loadu_si256((const __m256i *) (xb + 4 + 32 * s)));
+                const __m256i p16 = _mm256_maddubs_epi16(q[s], _mm256_loadu_si256((const __m256i *) (qs + 32 * s)));
                 sumi = madd_acc(sumi, p16, scale[s]);
             }
-            // bsums[2s] + bsums[2s + 1] (at most 32 * 127: 16 bits), times mins[s], summed
-            const __m128i bsums = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *) (xb + 260)),
-                                                 _mm_loadu_si128((const __m128i *) (xb + 276)));
-            __m128i m = _mm_madd_epi16(mn16, bsums);
-            m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 0x4E));
-            m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 0xB1));
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(d * xd), acc[t]);
-            mins_acc[t] = fma_scalar(dmin * xd, (float) _mm_cvtsi128_si32(m), mins_acc[t]);
+            const float da = xd[t * stride + b];
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(d * da), acc[t]);
+            const __m128i m = _mm_madd_epi16(mn16, pairs[t * stride + b]);
+            mins_acc[t] = _mm_fmadd_ps(_mm_cvtepi32_ps(m), _mm_set1_ps(dmin * da), mins_acc[t]);
         }
     }
     for (int t = 0; t < T; t++) {
-        y[t * y_stride] = sum_lanes(acc[t]) - mins_acc[t];
+        __m128 m = _mm_add_ps(mins_acc[t], _mm_movehl_ps(mins_acc[t], mins_acc[t]));
+        m = _mm_add_ss(m, _mm_movehdup_ps(m));
+        y[t * y_stride] = sum_lanes(acc[t]) - _mm_cvtss_f32(m);
     }
 }
 
-TARGET_AVX2 static float dot_q4_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
-    (void) pf; // compute-bound: a prefetch here is slower (docs/performance.md)
+// One Q4_K row against one prepared token (the fused sparse FFN's gate and up rows)
+TARGET_AVX2 static float dot_q4_k(const uint8_t *w, const uint8_t *x, const float *xd, const __m128i *pairs,
+                                  int blocks) {
     float y;
-    q4_k_tile(w, x, 0, 1, blocks, &y, 0);
+    q4_k_tile(w, x, 0, xd, pairs, 0, 1, blocks, &y, 0);
     return y;
 }
 
@@ -433,22 +442,24 @@ TARGET_AVX2 static float dot_q4_k(const uint8_t *w, const uint8_t *x, int blocks
 // j = 128h + 32k + i: low 4 bits from ql[64h + 32(k & 1) + i] (low nibble for k < 2, else high), high 2
 // bits from qh[32h + i] >> 2k; level = that - 32. The levels go in unsigned (0..63) and the 32 comes off
 // once per super-block as 32 * sum(sc * bsum).
+
 // One row against T tokens (1..4), as q4_k_tile: the levels and scales of a super-block made once for the T tokens.
+// The offset of 32 comes off in integers: 32 * sum(sc * bsum), by vpmaddwd of the scales with the activation's
+// 16-value sums, subtracted from the super-block's integer lanes before the one conversion and FMA.
 TARGET_AVX2 static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *w, const uint8_t *x,
                                                                      int64_t x_bytes, const int T, int blocks,
                                                                      int pf, float *y, int64_t y_stride) {
     __m256 acc[4];
-    float offsets[4];
     for (int t = 0; t < T; t++) {
         acc[t] = _mm256_setzero_ps();
-        offsets[t] = 0.0f;
     }
     const __m256i low = _mm256_set1_epi8(0x0F);
     const __m256i two = _mm256_set1_epi8(3);
     for (int b = 0; b < blocks; b++) {
         const uint8_t *wb = w + 210 * b;
         prefetch_ahead(pf, wb);
-        const int8_t *sc = (const int8_t *) (wb + 192);
+        const __m128i sc8 = _mm_loadu_si128((const __m128i *) (wb + 192)); // 16 int8 scales, one per 16 values
+        const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
         __m256i q[8], scale[8]; // values 32j..32j+31, j = 4h + k
         for (int h = 0; h < 2; h++) {
             const __m256i qh = _mm256_loadu_si256((const __m256i *) (wb + 128 + 32 * h));
@@ -459,33 +470,29 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q6_k_tile(const ui
                 const __m256i nib = k < 2 ? _mm256_and_si256(ql, low) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), low);
                 const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), two);
                 q[4 * h + k] = _mm256_or_si256(nib, _mm256_slli_epi16(high, 4));
-                const int g = 8 * h + 2 * k; // values 0..15 of these 32 take scale g, 16..31 scale g + 1
-                scale[4 * h + k] = _mm256_set_m128i(_mm_set1_epi16(sc[g + 1]), _mm_set1_epi16(sc[g]));
+                // values 0..15 of these 32 take scale g, 16..31 scale g + 1: bytes g (x8) and g + 1 (x8), widened
+                const int g = 8 * h + 2 * k;
+                const __m128i pick = _mm_set_epi64x(0x0101010101010101LL * (g + 1), 0x0101010101010101LL * g);
+                scale[4 * h + k] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, pick));
             }
         }
         const float dw = half_to_float(wb + 208);
         for (int t = 0; t < T; t++) {
             const uint8_t *xb = x + t * x_bytes + 292 * b;
             float xd;
-            int16_t bsums[16];
             memcpy(&xd, xb, 4);
-            memcpy(bsums, xb + 260, 32);
             __m256i sumi = _mm256_setzero_si256();
             for (int j = 0; j < 8; j++) {
                 const __m256i p16 = _mm256_maddubs_epi16(q[j], _mm256_loadu_si256((const __m256i *) (xb + 4 + 32 * j)));
                 sumi = madd_acc(sumi, p16, scale[j]);
             }
-            int off = 0;
-            for (int g = 0; g < 16; g++) {
-                off += sc[g] * bsums[g];
-            }
-            const float d = dw * xd;
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(d), acc[t]);
-            offsets[t] = fma_scalar(d, (float) off, offsets[t]);
+            const __m256i off = _mm256_madd_epi16(sc16, _mm256_loadu_si256((const __m256i *) (xb + 260)));
+            sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(off, 5));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(dw * xd), acc[t]);
         }
     }
     for (int t = 0; t < T; t++) {
-        y[t * y_stride] = fma_scalar(-32.0f, offsets[t], sum_lanes(acc[t]));
+        y[t * y_stride] = sum_lanes(acc[t]);
     }
 }
 
@@ -602,37 +609,58 @@ TARGET_AVX2 static void rows_q8_0(const uint8_t *w, int64_t row_bytes, const int
 }
 
 // One row against T tokens, Q4_K or Q6_K (q4k and T are constants at each call)
-TARGET_AVX2 static inline __attribute__((always_inline)) void k_tile(const int q4k, const uint8_t *row,
-                                                                  const uint8_t *x, int64_t x_bytes, const int T,
-                                                                  int blocks, int pf, float *y, int64_t y_stride) {
+TARGET_AVX2 static inline __attribute__((always_inline)) void k_tile(
+        const int q4k, const uint8_t *row, const uint8_t *x, int64_t x_bytes, const float *xd, const __m128i *pairs,
+        int stride, const int T, int blocks, int pf, float *y, int64_t y_stride) {
     if (q4k) {
-        q4_k_tile(row, x, x_bytes, T, blocks, y, y_stride);
+        q4_k_tile(row, x, x_bytes, xd, pairs, stride, T, blocks, y, y_stride);
     } else {
         q6_k_tile(row, x, x_bytes, T, blocks, pf, y, y_stride);
     }
 }
 
-// The K-quants' rows (x_bytes: 292 per 256 values), four tokens at a time: a row (1-2 KB) stays in L1 while the
-// batch's tokens meet it, and each of its super-blocks is unpacked once per four tokens.
+// Rows per tile of the K-quant prefill: 16 rows (18-27 KB at 2048 columns) stay in L1-L2 while every four tokens
+// of the batch pass over them.
+#define K_TILE 16
+
+// The K-quants' rows (x_bytes: 292 per 256 values): decode row by row; prefill in tiles of K_TILE rows, each row
+// against four tokens at a time, so each of its super-blocks is unpacked once per four tokens.
 TARGET_AVX2 static inline __attribute__((always_inline)) void rows_q8_k_activations(
         const int q4k, const uint8_t *w, int64_t row_bytes, const int32_t *ids, int32_t from,
         int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
         float *y, int64_t y_stride) {
     const int blocks = cols / 256;
-    for (int32_t i = from; i < to; i++) {
-        const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;
-        if (ids) {
-            prefetch_row(w, row_bytes, ids, i + 1, to);
+    float xd[4 * blocks];
+    __m128i pairs[4 * blocks];
+    if (batch == 1) {
+        q8_k_prepare(x, blocks, xd, pairs);
+        for (int32_t i = from; i < to; i++) {
+            const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;
+            if (ids) {
+                prefetch_row(w, row_bytes, ids, i + 1, to);
+            }
+            k_tile(q4k, row, x, x_bytes, xd, pairs, blocks, 1, blocks, !ids, y + i, y_stride);
         }
+        return;
+    }
+    for (int32_t i0 = from; i0 < to; i0 += K_TILE) {
+        const int32_t i1 = to - i0 < K_TILE ? to : i0 + K_TILE;
         for (int32_t t0 = 0; t0 < batch; t0 += 4) {
+            const int nt = batch - t0 < 4 ? batch - t0 : 4;
             const uint8_t *xt = x + (int64_t) t0 * x_bytes;
-            float *yt = y + (int64_t) t0 * y_stride + i;
-            const int pf = !ids && t0 == 0; // the first pass streams the row from memory; later ones find it in L1
-            switch (batch - t0 < 4 ? batch - t0 : 4) {
-            case 4: k_tile(q4k, row, xt, x_bytes, 4, blocks, pf, yt, y_stride); break;
-            case 3: k_tile(q4k, row, xt, x_bytes, 3, blocks, pf, yt, y_stride); break;
-            case 2: k_tile(q4k, row, xt, x_bytes, 2, blocks, pf, yt, y_stride); break;
-            default: k_tile(q4k, row, xt, x_bytes, 1, blocks, pf, yt, y_stride); break;
+            for (int t = 0; t < nt; t++) {
+                q8_k_prepare(xt + t * x_bytes, blocks, xd + t * blocks, pairs + t * blocks);
+            }
+            const int pf = !ids && t0 == 0; // the first pass streams the rows from memory; later ones find them
+            for (int32_t i = i0; i < i1; i++) {
+                const uint8_t *row = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;
+                float *yt = y + (int64_t) t0 * y_stride + i;
+                switch (nt) {
+                case 4: k_tile(q4k, row, xt, x_bytes, xd, pairs, blocks, 4, blocks, pf, yt, y_stride); break;
+                case 3: k_tile(q4k, row, xt, x_bytes, xd, pairs, blocks, 3, blocks, pf, yt, y_stride); break;
+                case 2: k_tile(q4k, row, xt, x_bytes, xd, pairs, blocks, 2, blocks, pf, yt, y_stride); break;
+                default: k_tile(q4k, row, xt, x_bytes, xd, pairs, blocks, 1, blocks, pf, yt, y_stride); break;
+                }
             }
         }
     }
@@ -972,8 +1000,12 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void sparse_ffn(
     uint8_t act[kind == EMBER_Q4_0 ? 256 * groups : 1];
     int32_t asum8[kind == EMBER_Q4_0 ? blocks : 1];
     float da[kind == EMBER_Q4_0 ? blocks : 1];
+    float kxd[kind == EMBER_Q4_K ? dim / 256 : 1];
+    __m128i kpairs[kind == EMBER_Q4_K ? dim / 256 : 1];
     if (kind == EMBER_Q4_0) {
         r8b_prepare(x, blocks, act, asum8, da);
+    } else if (kind == EMBER_Q4_K) {
+        q8_k_prepare(x, dim / 256, kxd, kpairs);
     }
     const int32_t last = starts[to_chunk]; // prefetching looks past a chunk's end into the next one it runs
     for (int32_t k = starts[from_chunk]; k < last && k < starts[from_chunk] + 8; k++) { // the first eight, now
@@ -1011,8 +1043,8 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void sparse_ffn(
                     gv = gate ? gate[i] : dot_q8_0(nb, x, blocks, 0);
                     u = dot_q8_0(nb + row_bytes, x, blocks, 0);
                 } else if (kind == EMBER_Q4_K) {
-                    gv = gate ? gate[i] : dot_q4_k(nb, x, dim / 256, 0);
-                    u = dot_q4_k(nb + row_bytes, x, dim / 256, 0);
+                    gv = gate ? gate[i] : dot_q4_k(nb, x, kxd, kpairs, dim / 256);
+                    u = dot_q4_k(nb + row_bytes, x, kxd, kpairs, dim / 256);
                 } else {
                     gv = gate ? gate[i] : dot_q6_k(nb, x, dim / 256, 0);
                     u = dot_q6_k(nb + row_bytes, x, dim / 256, 0);
