@@ -1,5 +1,8 @@
 // Ember's C kernels for x86-64 with AVX2, FMA and F16C: the table ember_avx2_kernels (ember_isa.h), chosen by
-// ember_kernels.c where the CPU has them (ember_kernels.h lists the exported functions that call in).
+// ember_kernels.c where the CPU has them (ember_kernels.h lists the exported functions that call in). Built a
+// second time with WITH_VNNI (build.sh) as ember_avx512vnni_kernels for CPUs with AVX512-VNNI and -VL: there one
+// vpdpbusd (vpdpwssd) does what vpmaddubsw + vpmaddwd (vpmaddwd + an add) do, on the same integers, so the two
+// sets give the same bits (dot_u8s8, dot8_u8s8, madd_acc are the only places they differ).
 //
 // Dot products of weight rows with quantized activations, the arithmetic of llama.cpp's AVX2 vec_dot
 // kernels: Q4_0 and Q8_0 with Q8_0 activations, Q4_K and Q6_K with Q8_K. Per block the exact integer
@@ -9,7 +12,7 @@
 // and adds adjacent products in one step, where the Vector API must widen to 16-bit lanes first.
 //
 // The file is compiled without -mavx2: only the functions marked TARGET_AVX2 use AVX2/FMA/F16C, and
-// they run only where avx2_runs_here() said the CPU has them.
+// they run only where isa_runs_here() said the CPU has them.
 
 #include "ember_isa.h"
 
