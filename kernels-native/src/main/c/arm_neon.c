@@ -121,6 +121,31 @@ static inline void q4_0_x8_sums(const uint8_t *vals, const int8_t *a, int32_t s[
     vst1q_s32(s + 4, r1);
 }
 
+// Q4_K x8 (layout: generic.c): per sub-block, four rows to a vector as in q4_0_x8_sums, then times the rows' scales
+static inline void q4_k_x8_sums(const uint8_t *o, const int8_t *a, int32_t s[8]) {
+    int32x4_t t0 = vdupq_n_s32(0); // rows 0..3
+    int32x4_t t1 = vdupq_n_s32(0); // rows 4..7
+    for (int sb = 0; sb < 8; sb++) {
+        const int p = sb / 2;
+        const int8x16_t a0 = vld1q_s8(a + 32 * sb);
+        const int8x16_t a1 = vld1q_s8(a + 32 * sb + 16);
+        int32x4_t r0 = vdupq_n_s32(0);
+        int32x4_t r1 = vdupq_n_s32(0);
+        for (int m = 0; m < 8; m++) {
+            const uint8x16_t v0 = vld1q_u8(o + 160 + 32 * (8 * p + m));
+            const uint8x16_t v1 = vld1q_u8(o + 160 + 32 * (8 * p + m) + 16);
+            const int8x16_t b = m < 4 ? lanes_of(a0, m) : lanes_of(a1, m - 4); // values 4m..4m+3
+            r0 = sdot(r0, (sb & 1) ? high_nibbles(v0) : low_nibbles(v0), b);
+            r1 = sdot(r1, (sb & 1) ? high_nibbles(v1) : low_nibbles(v1), b);
+        }
+        const uint16x8_t sc = vmovl_u8(vld1_u8(o + 32 + 8 * sb));
+        t0 = vmlaq_s32(t0, r0, vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(sc))));
+        t1 = vmlaq_s32(t1, r1, vreinterpretq_s32_u32(vmovl_u16(vget_high_u16(sc))));
+    }
+    vst1q_s32(s, t0);
+    vst1q_s32(s + 4, t1);
+}
+
 // r8b: the same interleave over a row's eight blocks, and the activation interleaved alike: lane k is block k
 static inline void q4_0_r8b_sums(const uint8_t *vals, const int8_t *act, int32_t s[8]) {
     int32x4_t r0 = vdupq_n_s32(0); // blocks 0..3

@@ -21,7 +21,7 @@ typedef void (*ember_reduce_fn)(const float *partials, int32_t chunks, int32_t d
 struct ember_isa_kernels {
     enum ember_isa isa;
     int (*runs_here)(void); // 1 when this CPU has the instructions
-    ember_rows_fn rows_q4_0, rows_q8_0, rows_q4_k, rows_q6_k, rows_q4_0_x8, rows_q4_0_r8b;
+    ember_rows_fn rows_q4_0, rows_q8_0, rows_q4_k, rows_q6_k, rows_q4_0_x8, rows_q4_0_r8b, rows_q4_k_x8;
     ember_accumulate_fn accumulate_q4_0, accumulate_q8_0, accumulate_r8d_q4_0, accumulate_r8d_q8_0;
     ember_sparse_ffn_fn sparse_ffn_q4_0, sparse_ffn_q8_0, sparse_ffn_q4_k, sparse_ffn_q6_k;
     ember_reduce_fn reduce_partials;

@@ -83,6 +83,11 @@ void ember_rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, const int32_t
     active->rows_q4_0_r8b(packed, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
 }
 
+void ember_rows_q4_k_x8(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                        const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y, int64_t y_stride) {
+    active->rows_q4_k_x8(packed, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
+}
+
 void ember_accumulate_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a, int32_t count,
                            int32_t from, int32_t to, float *y) {
     active->accumulate_q4_0(w, row_bytes, ids, a, count, from, to, y);
@@ -162,6 +167,34 @@ void ember_repack_q4_0_x8(const uint8_t *w, int64_t row_bytes, int32_t groups, i
                 memcpy(o + 2 * k, rows + k * row_bytes + 18 * b, 2);
                 for (int m = 0; m < 4; m++) {
                     memcpy(o + 16 + 32 * m + 4 * k, rows + k * row_bytes + 18 * b + 2 + 4 * m, 4);
+                }
+            }
+        }
+    }
+}
+
+// Q4_K rows repacked eight at a time for rows_q4_k_x8: per group of 8 rows and super-block, 1184 bytes (32 more than
+// the 8 super-blocks: the 6-bit scales and minimums stored unpacked, so the kernel loads eight rows' as one vector):
+//   0    the 8 rows' d (fp16)          16   their dmin (fp16)
+//   32   scales [sub-block s][row k]   96   minimums [s][k] (a byte each)
+//   160  nibbles: 32 bytes per (chunk p of 32 bytes, 4-byte group m), row k's bytes 32p + 4m .. + 3 at 4k
+void ember_repack_q4_k_x8(const uint8_t *w, int64_t row_bytes, int32_t groups, int32_t blocks, uint8_t *out) {
+    for (int64_t g = 0; g < groups; g++) {
+        for (int b = 0; b < blocks; b++) {
+            uint8_t *o = out + (g * blocks + b) * EMBER_Q4_K_X8_BYTES;
+            for (int k = 0; k < 8; k++) {
+                const uint8_t *sb = w + (8 * g + k) * row_bytes + 144 * b;
+                const uint8_t *p = sb + 4; // 12 bytes: scales and mins, 6 bits each (x86_avx2.c describes them)
+                memcpy(o + 2 * k, sb, 2);
+                memcpy(o + 16 + 2 * k, sb + 2, 2);
+                for (int s = 0; s < 4; s++) {
+                    o[32 + 8 * s + k] = p[s] & 63;
+                    o[96 + 8 * s + k] = p[s + 4] & 63;
+                    o[32 + 8 * (s + 4) + k] = (p[s + 8] & 0x0F) | (p[s] >> 6) << 4;
+                    o[96 + 8 * (s + 4) + k] = (p[s + 8] >> 4) | (p[s + 4] >> 6) << 4;
+                }
+                for (int q = 0; q < 32; q++) { // q = 8p + m
+                    memcpy(o + 160 + 32 * q + 4 * k, sb + 16 + 4 * q, 4);
                 }
             }
         }

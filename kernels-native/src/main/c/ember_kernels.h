@@ -13,7 +13,10 @@
 #include <stdint.h>
 
 // A library of another version is refused by the Java side: bump on any change of a prototype or layout.
-#define EMBER_ABI_VERSION 10
+#define EMBER_ABI_VERSION 11
+
+// Bytes of one group of eight Q4_K rows' super-blocks in the x8 layout (ember_repack_q4_k_x8)
+#define EMBER_Q4_K_X8_BYTES 1184
 
 // The FFN activation of the fused sparse pass (Java: Activation.ordinal()).
 enum ember_activation {
@@ -49,6 +52,7 @@ void ember_free(void *p);
 
 // --- layouts (portable) ----------------------------------------------------------------------------------
 void ember_repack_q4_0_x8(const uint8_t *w, int64_t row_bytes, int32_t groups, int32_t blocks, uint8_t *out);
+void ember_repack_q4_k_x8(const uint8_t *w, int64_t row_bytes, int32_t groups, int32_t blocks, uint8_t *out);
 void ember_repack_q4_0_r8b(const uint8_t *w, int64_t row_bytes, int32_t rows, int32_t blocks, uint8_t *out);
 void ember_repack_q4_0_r8d(const uint8_t *w, int64_t row_bytes, int32_t rows, int32_t blocks, uint8_t *out);
 void ember_repack_q8_0_r8d(const uint8_t *w, int64_t row_bytes, int32_t rows, int32_t blocks, uint8_t *out);
@@ -68,6 +72,8 @@ void ember_rows_q4_0_x8(const uint8_t *packed, int64_t row_bytes, const int32_t 
                         const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y, int64_t y_stride);
 void ember_rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
                          const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y, int64_t y_stride);
+void ember_rows_q4_k_x8(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                        const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y, int64_t y_stride);
 
 // --- accumulation: y[j] += sum_i a[i] * row ids[i] [j], for outputs in blocks [from, to) of 32 (r8d: of 256) ---
 void ember_accumulate_q4_0(const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a, int32_t count,

@@ -78,6 +78,24 @@ static inline void q4_0_x8_sums(const uint8_t *vals, const int8_t *a, int32_t s[
     }
 }
 
+// Q4_K x8 (ember_repack_q4_k_x8): row k's bytes 32p + 4m .. + 3 at 160 + 32(8p + m) + 4k, their low nibbles
+// in sub-block 2p (values 64p + l), high in 2p + 1; sub-block s's scale of row k at 32 + 8s + k
+static inline void q4_k_x8_sums(const uint8_t *o, const int8_t *a, int32_t s[8]) {
+    for (int k = 0; k < 8; k++) {
+        int32_t sum = 0;
+        for (int sb = 0; sb < 8; sb++) {
+            const int p = sb / 2;
+            int32_t part = 0;
+            for (int l = 0; l < 32; l++) {
+                const uint8_t byte = o[160 + 32 * (8 * p + l / 4) + 4 * k + l % 4];
+                part += ((sb & 1) ? byte >> 4 : byte & 0x0F) * a[32 * sb + l];
+            }
+            sum += o[32 + 8 * sb + k] * part;
+        }
+        s[k] = sum;
+    }
+}
+
 // r8b: the same interleave over a row's eight blocks; act interleaved alike (low nibbles' values in bytes 0..127,
 // high nibbles' in 128..255)
 static inline void q4_0_r8b_sums(const uint8_t *vals, const int8_t *act, int32_t s[8]) {

@@ -18,6 +18,8 @@
 //   int32_t q6_k_superblock_sum(const uint8_t *wb, const int8_t *a)  sum over 256 of sc[group] * (q - 32) * a
 //   void q4_0_x8_sums(const uint8_t *vals, const int8_t *a, int32_t s[8])
 //                      eight x8-packed rows' sums of nibble * a over one block (no -8)
+//   void q4_k_x8_sums(const uint8_t *o, const int8_t *a, int32_t s[8])
+//                      eight x8-packed Q4_K rows' sums of sc[sub-block] * nibble * a over one super-block at o
 //   void q4_0_r8b_sums(const uint8_t *vals, const int8_t *act, int32_t s[8])
 //                      one r8b group's eight blocks' sums of nibble * act (act interleaved as the rows; no -8)
 //   void window_sums(const uint8_t *const v[8], const int32_t k[8], int q8, int32_t acc[32])
@@ -200,6 +202,43 @@ static void rows_q4_0_x8(const uint8_t *packed, int64_t row_bytes, const int32_t
             }
             for (int k = 0; k < 8; k++) {
                 y[t * y_stride + 8 * (int64_t) g + k] = acc[k];
+            }
+        }
+    }
+}
+
+// Groups [from, to) of eight x8-packed Q4_K rows (ember_repack_q4_k_x8; ids unused): per super-block the eight
+// rows' exact sums, then dot_q4_k's two FMAs per row, so the packed rows give dot_q4_k's bits.
+static void rows_q4_k_x8(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from, int32_t to,
+                         const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols, float *y, int64_t y_stride) {
+    (void) ids;
+    (void) row_bytes;
+    const int blocks = cols / 256;
+    for (int32_t g = from; g < to; g++) {
+        const uint8_t *group = packed + (int64_t) g * blocks * EMBER_Q4_K_X8_BYTES;
+        for (int32_t t = 0; t < batch; t++) {
+            const uint8_t *xt = x + t * x_bytes;
+            float acc[8] = {0}, mins_acc[8] = {0};
+            for (int b = 0; b < blocks; b++) {
+                const uint8_t *o = group + (int64_t) b * EMBER_Q4_K_X8_BYTES;
+                const uint8_t *xb = xt + 292 * b;
+                const float xd = f32_at(xb);
+                int32_t s[8];
+                q4_k_x8_sums(o, (const int8_t *) (xb + 4), s);
+                for (int k = 0; k < 8; k++) {
+                    int32_t mins = 0;
+                    for (int sb = 0; sb < 8; sb++) {
+                        int16_t b0, b1;
+                        memcpy(&b0, xb + 260 + 4 * sb, 2);
+                        memcpy(&b1, xb + 262 + 4 * sb, 2);
+                        mins += o[96 + 8 * sb + k] * (b0 + b1);
+                    }
+                    acc[k] = fmaf((float) s[k], half_to_float(o + 2 * k) * xd, acc[k]);
+                    mins_acc[k] = fmaf((float) mins, half_to_float(o + 16 + 2 * k) * xd, mins_acc[k]);
+                }
+            }
+            for (int k = 0; k < 8; k++) {
+                y[t * y_stride + 8 * (int64_t) g + k] = acc[k] - mins_acc[k];
             }
         }
     }
@@ -462,6 +501,7 @@ const struct ember_isa_kernels ISA_KERNELS = {
     .rows_q6_k = rows_q6_k,
     .rows_q4_0_x8 = rows_q4_0_x8,
     .rows_q4_0_r8b = rows_q4_0_r8b,
+    .rows_q4_k_x8 = rows_q4_k_x8,
     .accumulate_q4_0 = accumulate_q4_0,
     .accumulate_q8_0 = accumulate_q8_0,
     .accumulate_r8d_q4_0 = accumulate_r8d_q4_0,

@@ -384,17 +384,16 @@ TARGET_AVX2 static inline void q8_k_prepare(const uint8_t *x, int blocks, float 
 }
 
 // One row against T tokens (1..4) whose activations were prepared (token t's at xd and pairs + t * stride): each
-// super-block's scales are unpacked and its nibbles split once for the T tokens, then per token the integer sum
-// as above and one FMA, and the minimums' four partial sums (vpmaddwd of the mins with the sub-block sums) into
-// four float lanes, summed and subtracted at the end. Every token's arithmetic is the same whatever T.
+// super-block's scales are unpacked and its nibbles split once for the T tokens, then per token the super-block's
+// exact integer sum into one FMA, and the minimums' (vpmaddwd of the mins with the sub-block sums) into another,
+// subtracted at the end: generic.c's order, so the x8 rows below (and every batch) give the same bits.
 TARGET_AVX2 static inline __attribute__((always_inline)) void q4_k_tile(
         const uint8_t *w, const uint8_t *x, int64_t x_bytes, const float *xd, const __m128i *pairs, int stride,
         const int T, int blocks, float *y, int64_t y_stride) {
-    __m256 acc[4];
-    __m128 mins_acc[4];
+    float acc[4], mins_acc[4];
     for (int t = 0; t < T; t++) {
-        acc[t] = _mm256_setzero_ps();
-        mins_acc[t] = _mm_setzero_ps();
+        acc[t] = 0.0f;
+        mins_acc[t] = 0.0f;
     }
     const __m256i low = _mm256_set1_epi8(0x0F);
     for (int b = 0; b < blocks; b++) {
@@ -421,15 +420,87 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q4_k_tile(
                 sumi = madd_acc(sumi, p16, scale[s]);
             }
             const float da = xd[t * stride + b];
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi), _mm256_set1_ps(d * da), acc[t]);
-            const __m128i m = _mm_madd_epi16(mn16, pairs[t * stride + b]);
-            mins_acc[t] = _mm_fmadd_ps(_mm_cvtepi32_ps(m), _mm_set1_ps(dmin * da), mins_acc[t]);
+            acc[t] = fma_scalar((float) sum_int_lanes(sumi), d * da, acc[t]);
+            __m128i m = _mm_madd_epi16(mn16, pairs[t * stride + b]);
+            m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 0x4E));
+            m = _mm_add_epi32(m, _mm_shuffle_epi32(m, 0xB1));
+            mins_acc[t] = fma_scalar((float) _mm_cvtsi128_si32(m), dmin * da, mins_acc[t]);
         }
     }
     for (int t = 0; t < T; t++) {
-        __m128 m = _mm_add_ps(mins_acc[t], _mm_movehl_ps(mins_acc[t], mins_acc[t]));
-        m = _mm_add_ss(m, _mm_movehdup_ps(m));
-        y[t * y_stride] = sum_lanes(acc[t]) - _mm_cvtss_f32(m);
+        y[t * y_stride] = acc[t] - mins_acc[t];
+    }
+}
+
+// Eight rows' 6-bit values of one sub-block (bytes at p, row k's at p + k) as 16-bit pairs (v, v) in lane k: what
+// vpmaddwd needs to multiply lane k's two 16-bit sums by row k's value.
+TARGET_AVX2 static inline __m256i row_pairs(const uint8_t *p) {
+    const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) p));
+    return _mm256_or_si256(v, _mm256_slli_epi32(v, 16));
+}
+
+// A group of eight x8-packed Q4_K rows (ember_kernels.c describes the layout) against NT (1..4) prepared tokens:
+// row k in 32-bit lane k throughout. Per sub-block and token, eight vpmaddubsw of the rows' nibbles with four
+// activation bytes broadcast, added in 16 bits (at most 8 * 2 * 15 * 127), one vpmaddwd with the rows' scales;
+// the minimums as pairs of sub-blocks by vpmaddwd; then per row the two FMAs of q4_k_tile: its bits. Each
+// super-block's nibbles are split once for the NT tokens.
+TARGET_AVX2 static inline __attribute__((always_inline)) void q4_k_x8_group(
+        const uint8_t *group, int blocks, const uint8_t *x, int64_t x_bytes, const float *xd, const __m128i *pairs,
+        int stride, const int NT, float *y, int64_t y_stride) {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    __m256 acc[4], mins_acc[4];
+    for (int t = 0; t < NT; t++) {
+        acc[t] = _mm256_setzero_ps();
+        mins_acc[t] = _mm256_setzero_ps();
+    }
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *o = group + (int64_t) b * EMBER_Q4_K_X8_BYTES;
+        __m256i sumi[4], mins[4];
+        for (int t = 0; t < NT; t++) {
+            sumi[t] = _mm256_setzero_si256();
+            mins[t] = _mm256_setzero_si256();
+        }
+        for (int p = 0; p < 4; p++) { // chunk p: sub-blocks 2p (low nibbles) and 2p + 1 (high)
+            __m256i s_lo[4], s_hi[4];
+            for (int t = 0; t < NT; t++) {
+                s_lo[t] = _mm256_setzero_si256();
+                s_hi[t] = _mm256_setzero_si256();
+            }
+            for (int m = 0; m < 8; m++) {
+                const __m256i w = _mm256_loadu_si256((const __m256i *) (o + 160 + 32 * (8 * p + m)));
+                const __m256i lo = _mm256_and_si256(w, low);
+                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(w, 4), low);
+                for (int t = 0; t < NT; t++) {
+                    const uint8_t *a = x + t * x_bytes + 292 * b + 4 + 64 * p + 4 * m;
+                    int32_t a_lo, a_hi;
+                    memcpy(&a_lo, a, 4);
+                    memcpy(&a_hi, a + 32, 4);
+                    s_lo[t] = _mm256_add_epi16(s_lo[t], _mm256_maddubs_epi16(lo, _mm256_set1_epi32(a_lo)));
+                    s_hi[t] = _mm256_add_epi16(s_hi[t], _mm256_maddubs_epi16(hi, _mm256_set1_epi32(a_hi)));
+                }
+            }
+            const __m256i sc_lo = row_pairs(o + 32 + 8 * (2 * p));
+            const __m256i sc_hi = row_pairs(o + 32 + 8 * (2 * p + 1));
+            // (mn[2p][k], mn[2p + 1][k]) as 16-bit pairs in lane k, against (sum 2p, sum 2p + 1) of each token
+            const __m256i mn = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *) (o + 96 + 16 * p)),
+                                                                      _mm_loadl_epi64((const __m128i *) (o + 104 + 16 * p))));
+            for (int t = 0; t < NT; t++) {
+                sumi[t] = madd_acc(madd_acc(sumi[t], s_lo[t], sc_lo), s_hi[t], sc_hi);
+                int32_t pv[4];
+                _mm_storeu_si128((__m128i *) pv, pairs[t * stride + b]);
+                mins[t] = madd_acc(mins[t], mn, _mm256_set1_epi32(pv[p]));
+            }
+        }
+        const __m256 dv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) o));
+        const __m256 dmv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (o + 16)));
+        for (int t = 0; t < NT; t++) {
+            const __m256 da = _mm256_set1_ps(xd[t * stride + b]);
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sumi[t]), _mm256_mul_ps(dv, da), acc[t]);
+            mins_acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(mins[t]), _mm256_mul_ps(dmv, da), mins_acc[t]);
+        }
+    }
+    for (int t = 0; t < NT; t++) {
+        _mm256_storeu_ps(y + t * y_stride, _mm256_sub_ps(acc[t], mins_acc[t]));
     }
 }
 
@@ -663,6 +734,38 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void rows_q8_k_activati
                 case 3: k_tile(q4k, row, xt, x_bytes, xd, pairs, blocks, 3, blocks, pf, yt, y_stride); break;
                 case 2: k_tile(q4k, row, xt, x_bytes, xd, pairs, blocks, 2, blocks, pf, yt, y_stride); break;
                 default: k_tile(q4k, row, xt, x_bytes, xd, pairs, blocks, 1, blocks, pf, yt, y_stride); break;
+                }
+            }
+        }
+    }
+}
+
+// Groups [from, to) of eight x8-packed Q4_K rows (ids unused: packed rows are only ever taken whole), in tiles of
+// four groups (32 rows) that every four tokens of the batch pass over; each row's dot is dot_q4_k's, bit for bit.
+TARGET_AVX2 static void rows_q4_k_x8(const uint8_t *packed, int64_t row_bytes, const int32_t *ids, int32_t from,
+                                     int32_t to, const uint8_t *x, int64_t x_bytes, int32_t batch, int32_t cols,
+                                     float *y, int64_t y_stride) {
+    (void) ids;
+    (void) row_bytes;
+    const int blocks = cols / 256;
+    float xd[4 * blocks];
+    __m128i pairs[4 * blocks];
+    for (int32_t g0 = from; g0 < to; g0 += 4) {
+        const int32_t g1 = to - g0 < 4 ? to : g0 + 4;
+        for (int32_t t0 = 0; t0 < batch; t0 += 4) {
+            const int nt = batch - t0 < 4 ? batch - t0 : 4;
+            const uint8_t *xt = x + (int64_t) t0 * x_bytes;
+            for (int t = 0; t < nt; t++) {
+                q8_k_prepare(xt + t * x_bytes, blocks, xd + t * blocks, pairs + t * blocks);
+            }
+            for (int32_t g = g0; g < g1; g++) {
+                const uint8_t *group = packed + (int64_t) g * blocks * EMBER_Q4_K_X8_BYTES;
+                float *yg = y + (int64_t) t0 * y_stride + 8 * (int64_t) g;
+                switch (nt) {
+                case 4: q4_k_x8_group(group, blocks, xt, x_bytes, xd, pairs, blocks, 4, yg, y_stride); break;
+                case 3: q4_k_x8_group(group, blocks, xt, x_bytes, xd, pairs, blocks, 3, yg, y_stride); break;
+                case 2: q4_k_x8_group(group, blocks, xt, x_bytes, xd, pairs, blocks, 2, yg, y_stride); break;
+                default: q4_k_x8_group(group, blocks, xt, x_bytes, xd, pairs, blocks, 1, yg, y_stride); break;
                 }
             }
         }
@@ -1177,6 +1280,7 @@ const struct ember_isa_kernels ISA_KERNELS = {
     .rows_q6_k = rows_q6_k,
     .rows_q4_0_x8 = rows_q4_0_x8,
     .rows_q4_0_r8b = rows_q4_0_r8b,
+    .rows_q4_k_x8 = rows_q4_k_x8,
     .accumulate_q4_0 = accumulate_q4_0,
     .accumulate_q8_0 = accumulate_q8_0,
     .accumulate_r8d_q4_0 = accumulate_r8d_q4_0,

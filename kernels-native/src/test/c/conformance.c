@@ -5,10 +5,11 @@
 //   /tmp/conformance [VECTORS]
 // ). It checks, on random blocks:
 //   - each set against generic.c, the scalar C reference: bit for bit where the set promises generic's order
-//     (the NEON sets everywhere; AVX2 for Q4_0 rows and every accumulation, its other dots sum in float lanes),
+//     (the NEON sets everywhere; AVX2 for Q4_0 and Q4_K rows and every accumulation, its other dots sum in float
+//     lanes),
 //     and the AVX512-VNNI set against the AVX2 set, bit for bit everywhere
 //   - each set's own contracts, bit for bit: a token's dot is the same in every batch and row subset, the
-//     packed Q4_0 layouts give the rows' dot, the sparse FFN's chunks and the windows' column ranges are
+//     packed Q4_0 and Q4_K layouts give the rows' dot, the sparse FFN's chunks and the windows' column ranges are
 //     independent of how they are split between threads
 // and, given a file of vectors the Java scalar oracle wrote (CrossArchConformanceTest), each set's products
 // against the oracle's within float rounding. Prints one line per set; exits 1 on any failure.
@@ -167,7 +168,7 @@ static void dots(int isa, int type, int cols) {
     }
     float ref[BATCH * ROWS], got[BATCH * ROWS], one[ROWS], picked[6];
     const int32_t ids[6] = {ROWS - 1, 0, 7, 7, 13, 2};
-    const int reference = reference_of(isa, type == EMBER_Q4_0);
+    const int reference = reference_of(isa, type == EMBER_Q4_0 || type == EMBER_Q4_K);
     if (reference >= 0) {
         ember_select_isa(reference);
         rows_of(type)(w, rb, NULL, 0, ROWS, x, xb, BATCH, cols, ref, ROWS);
@@ -203,6 +204,16 @@ static void dots(int isa, int type, int cols) {
         }
         free(x8);
         free(r8b);
+    }
+    if (type == EMBER_Q4_K) { // so does Q4_K's
+        uint8_t *x8 = malloc(ROWS / 8 * (cols / 256) * EMBER_Q4_K_X8_BYTES);
+        ember_repack_q4_k_x8(w, rb, ROWS / 8, cols / 256, x8);
+        float packed[BATCH * ROWS];
+        ember_rows_q4_k_x8(x8, rb, NULL, 0, ROWS / 8, x, xb, BATCH, cols, packed, ROWS);
+        for (int i = 0; i < BATCH * ROWS; i++) {
+            check(same_bits(packed[i], got[i]), "x8 = rows", name, "q4_k", i, packed[i], got[i]);
+        }
+        free(x8);
     }
     free(w);
     free(x);

@@ -25,7 +25,7 @@ import java.util.Map;
  * an off-heap scratch that is copied into the caller's array afterwards (a heap array cannot be handed to C
  * without a per-call wrapper object). Nothing is allocated per call once the scratch has grown.
  *
- * <p>Q4_0 matvec and matmul run on the weights repacked eight rows at a time (the x8 copies); rows past
+ * <p>Q4_0 and Q4_K matvec and matmul run on the weights repacked eight rows at a time (the x8 copies); rows past
  * the last whole group, and {@code matvecRows}, run on the rows as stored, with the same arithmetic.
  *
  * <p>Results do not depend on the thread count, and a token's prefill result equals its decode result (and a
@@ -45,10 +45,11 @@ public final class NativeKernels extends PooledKernels {
     private final Map<Tensor, MemorySegment> r8dHere = new IdentityHashMap<>();
 
     /**
-     * The model's repacked copies ({@link RepackedCopies}): Q4_0 weights repacked eight rows at a time
-     * ({@code ember_repack_q4_0_x8}), made on a tensor's first matvec or matmul and shared by every session of
-     * the model. The copy costs as much memory as the Q4_0 rows it packs, as llama.cpp's repacked buffers do;
-     * decode on it runs ~1.8x the row-by-row dot (docs/performance.md).
+     * The model's repacked copies ({@link RepackedCopies}): Q4_0 and Q4_K weights repacked eight rows at a time
+     * ({@code ember_repack_q4_0_x8}, {@code ember_repack_q4_k_x8}), made on a tensor's first matvec or matmul and
+     * shared by every session of the model. The copy costs as much memory as the rows it packs (Q4_K: 1184/1152 of
+     * them, its scales unpacked), as llama.cpp's repacked buffers do; Q4_0 decode on it runs ~1.8x the row-by-row
+     * dot (docs/performance.md).
      */
     private final RepackedCopies copies;
     private MemorySegment ids = MemorySegment.NULL;
@@ -134,7 +135,8 @@ public final class NativeKernels extends PooledKernels {
         }
         MemorySegment act = activations.quantize(p, x, xOff, cols, batch);
         long actBytes = p.activationBytes(cols);
-        int groups = repack && rowIds == null && w.type() == GgmlType.Q4_0 ? count / 8 : 0;
+        boolean x8 = repack && rowIds == null && (w.type() == GgmlType.Q4_0 || w.type() == GgmlType.Q4_K);
+        int groups = x8 ? count / 8 : 0;
         RowsTask t = rowsTask;
         t.rowBytes = w.rowBytes();
         t.ids = idSegment;
@@ -150,7 +152,7 @@ public final class NativeKernels extends PooledKernels {
                 packed = packed(w, groups);
                 remember(packedHere, w, packed);
             }
-            t.kernel = NativeLibrary.rowsQ4_0x8();
+            t.kernel = w.type() == GgmlType.Q4_0 ? NativeLibrary.rowsQ4_0x8() : NativeLibrary.rowsQ4_Kx8();
             t.weights = packed;
             t.first = 0;
             parallel(t, groups, (long) count * cols * batch);
@@ -638,9 +640,13 @@ public final class NativeKernels extends PooledKernels {
     /** @return the first {@code 8 * groups} rows of Q4_0 {@code w} repacked, made once per tensor */
     private MemorySegment packed(Tensor w, int groups) {
         return copies.packed.computeIfAbsent(w.data(), data -> {
-            MemorySegment packed = copies.allocate(8L * groups * w.rowBytes());
+            boolean q4k = w.type() == GgmlType.Q4_K;
+            int blocks = Checks.cols(w) / (q4k ? 256 : 32);
+            MemorySegment packed = copies.allocate(q4k ? (long) groups * blocks * NativeLibrary.Q4_K_X8_BYTES
+                    : 8L * groups * w.rowBytes());
             try {
-                NativeLibrary.repackQ4_0x8().invokeExact(data, w.rowBytes(), groups, Checks.cols(w) / 32, packed);
+                (q4k ? NativeLibrary.repackQ4_Kx8() : NativeLibrary.repackQ4_0x8()).invokeExact(data, w.rowBytes(),
+                        groups, blocks, packed);
             } catch (Throwable e) {
                 throw new IllegalStateException("cannot repack " + w.name(), e);
             }

@@ -53,8 +53,11 @@ final class NativeLibrary {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
+    /** The C side's {@code EMBER_Q4_K_X8_BYTES}: one group of eight Q4_K rows' super-blocks, repacked. */
+    static final int Q4_K_X8_BYTES = 1184;
+
     /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
-    static final int ABI_VERSION = 10;
+    static final int ABI_VERSION = 11;
 
     /**
      * {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}; for the packed
@@ -107,6 +110,7 @@ final class NativeLibrary {
         m.put("ember_rows_q6_k", ROWS);
         m.put("ember_rows_q4_0_x8", ROWS);
         m.put("ember_rows_q4_0_r8b", ROWS);
+        m.put("ember_rows_q4_k_x8", ROWS);
         m.put("ember_repack_q4_0_r8b", REPACK);
         m.put("ember_repack_q4_0_r8d", REPACK);
         m.put("ember_repack_q8_0_r8d", REPACK);
@@ -123,6 +127,7 @@ final class NativeLibrary {
         m.put("ember_accumulate_r8d_q4_0", ACCUMULATE);
         m.put("ember_accumulate_r8d_q8_0", ACCUMULATE);
         m.put("ember_repack_q4_0_x8", REPACK);
+        m.put("ember_repack_q4_k_x8", REPACK);
         return Collections.unmodifiableMap(m);
     }
 
@@ -149,6 +154,8 @@ final class NativeLibrary {
         static final MethodHandle ROWS_Q4_0_X8;
         static final MethodHandle REPACK_Q4_0_X8;
         static final MethodHandle ROWS_Q4_0_R8B;
+        static final MethodHandle ROWS_Q4_K_X8;
+        static final MethodHandle REPACK_Q4_K_X8;
         static final MethodHandle REPACK_Q4_0_R8B;
         static final MethodHandle REPACK_Q4_0_R8D;
         static final MethodHandle REPACK_Q8_0_R8D;
@@ -174,6 +181,8 @@ final class NativeLibrary {
             MethodHandle q6k = null;
             MethodHandle q4x8 = null;
             MethodHandle q4r8b = null;
+            MethodHandle q4kx8 = null;
+            MethodHandle repackQ4kx8 = null;
             MethodHandle repackR8b = null;
             MethodHandle repackR8d = null;
             MethodHandle repackQ8r8d = null;
@@ -231,6 +240,8 @@ final class NativeLibrary {
                     q6k = linker.downcallHandle(lib.findOrThrow("ember_rows_q6_k"), signature("ember_rows_q6_k"), critical);
                     q4x8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_x8"), signature("ember_rows_q4_0_x8"), critical);
                     q4r8b = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_0_r8b"), signature("ember_rows_q4_0_r8b"), critical);
+                    q4kx8 = linker.downcallHandle(lib.findOrThrow("ember_rows_q4_k_x8"), signature("ember_rows_q4_k_x8"), critical);
+                    repackQ4kx8 = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_k_x8"), signature("ember_repack_q4_k_x8"));
                     repackR8b = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8b"), signature("ember_repack_q4_0_r8b"));
                     repackR8d = linker.downcallHandle(lib.findOrThrow("ember_repack_q4_0_r8d"), signature("ember_repack_q4_0_r8d"));
                     repackQ8r8d = linker.downcallHandle(lib.findOrThrow("ember_repack_q8_0_r8d"), signature("ember_repack_q8_0_r8d"));
@@ -263,6 +274,8 @@ final class NativeLibrary {
             ROWS_Q4_0_X8 = q4x8;
             REPACK_Q4_0_X8 = repack;
             ROWS_Q4_0_R8B = q4r8b;
+            ROWS_Q4_K_X8 = q4kx8;
+            REPACK_Q4_K_X8 = repackQ4kx8;
             REPACK_Q4_0_R8B = repackR8b;
             REPACK_Q4_0_R8D = repackR8d;
             REPACK_Q8_0_R8D = repackQ8r8d;
@@ -313,6 +326,16 @@ final class NativeLibrary {
 
     static MethodHandle rowsQ4_0r8b() {
         return Holder.ROWS_Q4_0_R8B;
+    }
+
+    /** {@code ember_rows_q4_k_x8}: groups of eight Q4_K rows repacked by {@link #repackQ4_Kx8()}; from/to in groups. */
+    static MethodHandle rowsQ4_Kx8() {
+        return Holder.ROWS_Q4_K_X8;
+    }
+
+    /** {@code ember_repack_q4_k_x8(w, rowBytes, groups, superBlocks, out)}: {@link #Q4_K_X8_BYTES} a group and super-block. */
+    static MethodHandle repackQ4_Kx8() {
+        return Holder.REPACK_Q4_K_X8;
     }
 
     /** {@code ember_repack_q4_0_r8b(w, rowBytes, rows, blocks, out)}: the REPACK descriptor, rows for groups. */
