@@ -184,14 +184,13 @@ void ember_repack_q4_k_x8(const uint8_t *w, int64_t row_bytes, int32_t groups, i
             uint8_t *o = out + (g * blocks + b) * EMBER_Q4_K_X8_BYTES;
             for (int k = 0; k < 8; k++) {
                 const uint8_t *sb = w + (8 * g + k) * row_bytes + 144 * b;
-                const uint8_t *p = sb + 4; // 12 bytes: scales and mins, 6 bits each (x86_avx2.c describes them)
+                uint8_t sc[8], mn[8];
+                unpack_q4_k_scales(sb + 4, sc, mn);
                 memcpy(o + 2 * k, sb, 2);
                 memcpy(o + 16 + 2 * k, sb + 2, 2);
-                for (int s = 0; s < 4; s++) {
-                    o[32 + 8 * s + k] = p[s] & 63;
-                    o[96 + 8 * s + k] = p[s + 4] & 63;
-                    o[32 + 8 * (s + 4) + k] = (p[s + 8] & 0x0F) | (p[s] >> 6) << 4;
-                    o[96 + 8 * (s + 4) + k] = (p[s + 8] >> 4) | (p[s + 4] >> 6) << 4;
+                for (int s = 0; s < 8; s++) {
+                    o[32 + 8 * s + k] = sc[s];
+                    o[96 + 8 * s + k] = mn[s];
                 }
                 for (int q = 0; q < 32; q++) { // q = 8p + m
                     memcpy(o + 160 + 32 * q + 4 * k, sb + 16 + 4 * q, 4);

@@ -81,16 +81,6 @@ static inline float dot_q8_0(const uint8_t *w, const uint8_t *x, int blocks) {
     return acc;
 }
 
-// Q4_K's 12 bytes of packed 6-bit scales and mins (layout: x86_avx2.c)
-static inline void unpack_q4_k_scales(const uint8_t *p, uint8_t sc[8], uint8_t mn[8]) {
-    for (int s = 0; s < 4; s++) {
-        sc[s] = p[s] & 63;
-        mn[s] = p[s + 4] & 63;
-        sc[s + 4] = (p[s + 8] & 0x0F) | (p[s] >> 6) << 4;
-        mn[s + 4] = (p[s + 8] >> 4) | (p[s + 4] >> 6) << 4;
-    }
-}
-
 // Q4_K super-block (144 bytes) against a Q8_K activation block (292 bytes: d as float, qs[256], bsums[16]):
 // value = d * sc * q - dmin * m, so the dot is d * da * sum(sc * q * a) - dmin * da * sum(m * a), the second sum
 // from the activation's 16-value sums
@@ -398,16 +388,6 @@ static void accumulate_r8d_q8_0(const uint8_t *w, int64_t row_bytes, const int32
 
 // --- the fused sparse FFN over neuron bundles (x86_avx2.c describes the bundles and the chunks) -----------
 
-static inline float activate(enum ember_activation act, float g) {
-    if (act == EMBER_SILU) {
-        return g / (1.0f + expf(-g));
-    }
-    if (act == EMBER_RELU) {
-        return g > 0.0f ? g : 0.0f;
-    }
-    return 0.5f * g * (1.0f + tanhf(0.7978845608f * (g + 0.044715f * g * g * g)));
-}
-
 static inline void sparse_ffn(const enum ember_block_type kind, const uint8_t *bundles, int64_t bundle_bytes,
                               const int32_t *ids, const int32_t *starts, int32_t from_chunk, int32_t to_chunk,
                               const uint8_t *x, int32_t dim, const float *gate, enum ember_activation act_kind,
@@ -439,7 +419,7 @@ static inline void sparse_ffn(const enum ember_block_type kind, const uint8_t *b
                 gv = gate ? gate[i] : dot_row(kind, nb, x, dim);
                 u = dot_row(kind, nb + row_bytes, x, dim);
             }
-            const float hv = activate(act_kind, gv) * u;
+            const float hv = ember_activate(act_kind, gv) * u;
             h_out[i] = hv;
             if (hv != 0.0f) { // a neuron with h = 0 adds nothing, and must not change its window's scales
                 rows8[n] = nb + 2 * row_bytes;

@@ -104,14 +104,6 @@ TARGET_AVX2 static inline int sum_int_lanes(__m256i v) {
     return _mm_cvtsi128_si32(s);
 }
 
-// 32 signed bytes x times 32 signed bytes y, adjacent pairs summed, as 8 int lanes converted to float
-TARGET_AVX2 static inline __m256 products(__m256i x, __m256i y) {
-    // vpmaddubsw takes unsigned x signed: move x's sign onto y
-    const __m256i ax = _mm256_sign_epi8(x, x);
-    const __m256i sy = _mm256_sign_epi8(y, x);
-    return _mm256_cvtepi32_ps(dot_u8s8(_mm256_setzero_si256(), ax, sy));
-}
-
 // Q4_0 block: d (fp16), qs[16]: value j the low nibble of byte j, value j+16 its high nibble, minus 8
 TARGET_AVX2 static inline __m256i q4_0_values(const uint8_t *wb) {
     const __m128i packed = _mm_loadu_si128((const __m128i *) (wb + 2));
@@ -135,24 +127,12 @@ TARGET_AVX2 static inline void prefetch_ahead(int pf, const uint8_t *p) {
 
 // Q8_0: llama.cpp's ggml_vec_dot_q8_0_q8_0 for AVX2, one accumulator per row and token: per block the eight
 // lanes of pair sums, converted, times dw * da, added with one FMA; the lanes summed at the end (sum_lanes is its
-// hsum_float_8), so a Q8_0 dot gives llama.cpp's bits. Decode streams from memory, which the one FMA chain
-// keeps up with; prefill runs rows and tokens side by side (q8_0_tile), each its own chain.
-TARGET_AVX2 static float dot_q8_0(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
-    __m256 acc = _mm256_setzero_ps();
-    for (int b = 0; b < blocks; b++) {
-        const uint8_t *wb = w + 34 * b;
-        const uint8_t *xb = x + 34 * b;
-        prefetch_ahead(pf, wb);
-        const __m256 p = products(q8_0_values(wb), _mm256_loadu_si256((const __m256i *) (xb + 2)));
-        acc = _mm256_fmadd_ps(p, _mm256_set1_ps(half_to_float(wb) * half_to_float(xb)), acc);
-    }
-    return sum_lanes(acc);
-}
-
-// R rows against T tokens, R * T accumulators each summing as dot_q8_0 (its bits): each weight block is loaded
-// and its signs taken once for the T tokens, each token's block once for the R rows, and the R * T FMA chains
-// overlap. pf: how far ahead of each block to prefetch (0: not at all). da holds the tokens' block scales as floats (token t's at da[t * da_stride + b]); y[t * y_stride + r]
-// gets row r's dot with token t. R and T are constants at each call, so the loops unroll into registers.
+// hsum_float_8), so a Q8_0 dot gives llama.cpp's bits. q8_0_tile runs R rows against T tokens (R * T such
+// accumulators): each weight block is loaded and its signs taken once for the T tokens, each token's block once
+// for the R rows, and the R * T FMA chains overlap (decode runs one row, which the one chain keeps up with: it
+// streams from memory). pf: how far ahead of each block to prefetch (0: not at all). da holds the tokens' block
+// scales as floats (token t's at da[t * da_stride + b]); y[t * y_stride + r] gets row r's dot with token t. R and
+// T are constants at each call, so the loops unroll into registers.
 TARGET_AVX2 static inline __attribute__((always_inline)) void q8_0_tile(
         const uint8_t *const rows[], const int R, const uint8_t *x, int64_t x_bytes, const float *da, int da_stride,
         const int T, int blocks, int64_t pf, float *y, int64_t y_stride) {
@@ -188,6 +168,22 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q8_0_tile(
     }
 }
 
+// The tokens' Q8_0 block scales as floats, for q8_0_tile
+TARGET_AVX2 static inline void q8_0_scales(const uint8_t *x, int64_t x_bytes, int tokens, int blocks, float *da) {
+    for (int t = 0; t < tokens; t++) {
+        for (int b = 0; b < blocks; b++) {
+            da[t * blocks + b] = half_to_float(x + t * x_bytes + 34 * b);
+        }
+    }
+}
+
+// One Q8_0 row against one token whose scales q8_0_scales made (the fused sparse FFN's gate and up rows)
+TARGET_AVX2 static float dot_q8_0(const uint8_t *w, const uint8_t *x, const float *da, int blocks) {
+    float y;
+    q8_0_tile(&w, 1, x, 0, da, blocks, 1, blocks, 0, &y, 0);
+    return y;
+}
+
 // Q4_0 is summed differently, so that its decode can run on rows repacked eight at a time (below) and
 // still equal, bit for bit, the row-by-row dot that prefill and sparse rows use: per block the exact
 // integer sum, then one float FMA per block into one accumulator, blocks in order:
@@ -203,8 +199,7 @@ TARGET_AVX2 static inline float fma_scalar(float a, float b, float c) {
     return _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(a), _mm_set_ss(b), _mm_set_ss(c)));
 }
 
-TARGET_AVX2 static float dot_q4_0(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
-    (void) pf; // compute-bound row by row: the packed kernel is the one that streams
+TARGET_AVX2 static float dot_q4_0(const uint8_t *w, const uint8_t *x, int blocks) {
     float acc = 0.0f;
     for (int b = 0; b < blocks; b++) {
         const uint8_t *wb = w + 18 * b;
@@ -249,13 +244,6 @@ TARGET_AVX2 static void dot8_q4_0(const uint8_t *const rows[8], const uint8_t *x
     }
 }
 
-TARGET_AVX2 static void dot4_q4_0(const uint8_t *w, const uint8_t *x, int64_t x_bytes, int blocks, float *y,
-                                  int64_t y_stride, int pf) {
-    for (int t = 0; t < 4; t++) {
-        y[t * y_stride] = dot_q4_0(w, x + t * x_bytes, blocks, pf);
-    }
-}
-
 // Q4_0 rows repacked eight at a time: per group of 8 rows and block, 144 bytes (as 8 blocks): the 8
 // rows' fp16 scales, then 4 x 32 bytes in which 32-bit lane k of register m holds bytes 4m..4m+3 of row
 // k's block (low nibbles: values 4m..4m+3; high: values 16+4m..). An activation's 4 bytes broadcast to
@@ -296,7 +284,8 @@ TARGET_AVX2 static inline void q4_0_x8_group(const uint8_t *o, int blocks, const
                 av[m] = _mm256_set1_epi32(a4);
             }
             const __m256i sums = _mm256_sub_epi32(dot8_u8s8(q, av), _mm256_set1_epi32(asum8[t * stride + b]));
-            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), _mm256_mul_ps(dw, _mm256_set1_ps(da[t * stride + b])), acc[t]);
+            const __m256 scale = _mm256_mul_ps(dw, _mm256_set1_ps(da[t * stride + b]));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, acc[t]);
         }
     }
     for (int t = 0; t < NT; t++) {
@@ -350,8 +339,9 @@ TARGET_AVX2 static void rows_q4_0_x8(const uint8_t *packed, int64_t row_bytes, c
 }
 
 // K-quants: super-blocks of 256 values against Q8_K activations (d as float32, qs[256], bsums[16]: the
-// sums of each 16 activations). Unsigned weight levels go straight into vpmaddubsw; the integer sum of a
-// super-block stays in 8 int lanes (scaled per sub-block with vpmaddwd), then one FMA with d * da.
+// sums of each 16 activations). Unsigned weight levels go straight into vpmaddubsw, scaled per sub-block with
+// vpmaddwd into 8 int lanes; Q4_K sums the lanes exactly before its FMA with d * da, Q6_K converts them and
+// multiply-adds in float lanes, as llama.cpp's AVX2 code does.
 
 // Q4_K super-block (144 bytes): d, dmin (fp16), scales[12], qs[128]: byte 32p + l holds value 64p + l
 // (low nibble, sub-block 2p) and 64p + 32 + l (high nibble, sub-block 2p + 1); value = d*sc*q - dmin*m.
@@ -456,9 +446,11 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q4_k_x8_group(
     for (int b = 0; b < blocks; b++) {
         const uint8_t *o = group + (int64_t) b * EMBER_Q4_K_X8_BYTES;
         __m256i sumi[4], mins[4];
+        int32_t sub_pairs[4][4]; // token t's (sum 2p, sum 2p + 1) of the activation, as one 32-bit value per p
         for (int t = 0; t < NT; t++) {
             sumi[t] = _mm256_setzero_si256();
             mins[t] = _mm256_setzero_si256();
+            _mm_storeu_si128((__m128i *) sub_pairs[t], pairs[t * stride + b]);
         }
         for (int p = 0; p < 4; p++) { // chunk p: sub-blocks 2p (low nibbles) and 2p + 1 (high)
             __m256i s_lo[4], s_hi[4];
@@ -482,13 +474,12 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q4_k_x8_group(
             const __m256i sc_lo = row_pairs(o + 32 + 8 * (2 * p));
             const __m256i sc_hi = row_pairs(o + 32 + 8 * (2 * p + 1));
             // (mn[2p][k], mn[2p + 1][k]) as 16-bit pairs in lane k, against (sum 2p, sum 2p + 1) of each token
-            const __m256i mn = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *) (o + 96 + 16 * p)),
-                                                                      _mm_loadl_epi64((const __m128i *) (o + 104 + 16 * p))));
+            const __m128i mn8 = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *) (o + 96 + 16 * p)),
+                                                  _mm_loadl_epi64((const __m128i *) (o + 104 + 16 * p)));
+            const __m256i mn = _mm256_cvtepu8_epi16(mn8);
             for (int t = 0; t < NT; t++) {
                 sumi[t] = madd_acc(madd_acc(sumi[t], s_lo[t], sc_lo), s_hi[t], sc_hi);
-                int32_t pv[4];
-                _mm_storeu_si128((__m128i *) pv, pairs[t * stride + b]);
-                mins[t] = madd_acc(mins[t], mn, _mm256_set1_epi32(pv[p]));
+                mins[t] = madd_acc(mins[t], mn, _mm256_set1_epi32(sub_pairs[t][p]));
             }
         }
         const __m256 dv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) o));
@@ -514,12 +505,12 @@ TARGET_AVX2 static float dot_q4_k(const uint8_t *w, const uint8_t *x, const floa
 
 // Q6_K super-block (210 bytes): ql[128], qh[64], scales[16] (int8, one per 16 values), d (fp16). Value
 // j = 128h + 32k + i: low 4 bits from ql[64h + 32(k & 1) + i] (low nibble for k < 2, else high), high 2
-// bits from qh[32h + i] >> 2k; level = that - 32. The levels go in unsigned (0..63) and the 32 comes off
-// once per super-block as 32 * sum(sc * bsum).
+// bits from qh[32h + i] >> 2k; level = that - 32.
 
 // One row against T tokens (1..4), as q4_k_tile: the levels and scales of a super-block made once for the T tokens.
-// The offset of 32 comes off in integers: 32 * sum(sc * bsum), by vpmaddwd of the scales with the activation's
-// 16-value sums, subtracted from the super-block's integer lanes before the one conversion and FMA.
+// The levels go in unsigned (0..63) and the 32 comes off in integers: 32 * sum(sc * bsum), by vpmaddwd of the
+// scales with the activation's 16-value sums, subtracted from the super-block's integer lanes before the one
+// conversion and FMA.
 TARGET_AVX2 static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *w, const uint8_t *x,
                                                                      int64_t x_bytes, const int T, int blocks,
                                                                      int pf, float *y, int64_t y_stride) {
@@ -570,9 +561,10 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void q6_k_tile(const ui
     }
 }
 
-TARGET_AVX2 static float dot_q6_k(const uint8_t *w, const uint8_t *x, int blocks, int pf) {
+// One Q6_K row against one token (the fused sparse FFN's gate and up rows)
+TARGET_AVX2 static float dot_q6_k(const uint8_t *w, const uint8_t *x, int blocks) {
     float y;
-    q6_k_tile(w, x, 0, 1, blocks, pf, &y, 0);
+    q6_k_tile(w, x, 0, 1, blocks, 0, &y, 0);
     return y;
 }
 
@@ -611,13 +603,21 @@ TARGET_AVX2 static void rows_q4_0(const uint8_t *w, int64_t row_bytes, const int
         if (ids) {
             prefetch_row(w, row_bytes, ids, i + 1, to);
         }
-        int32_t t = 0;
-        for (; t + 4 <= batch; t += 4) {
-            dot4_q4_0(row, x + t * x_bytes, x_bytes, blocks, y + t * y_stride + i, y_stride, !ids);
+        for (int32_t t = 0; t < batch; t++) { // compute-bound row by row: the packed kernel is the one that streams
+            y[t * y_stride + i] = dot_q4_0(row, x + t * x_bytes, blocks);
         }
-        for (; t < batch; t++) {
-            y[t * y_stride + i] = dot_q4_0(row, x + t * x_bytes, blocks, !ids);
-        }
+    }
+}
+
+// q8_0_tile for nt (1..4) tokens: a constant T for each, so the token loops unroll
+TARGET_AVX2 static inline __attribute__((always_inline)) void q8_0_tokens(
+        const uint8_t *const rows[], const int R, const uint8_t *x, int64_t x_bytes, const float *da, int blocks,
+        int nt, float *y, int64_t y_stride) {
+    switch (nt) {
+    case 4: q8_0_tile(rows, R, x, x_bytes, da, blocks, 4, blocks, 0, y, y_stride); break;
+    case 3: q8_0_tile(rows, R, x, x_bytes, da, blocks, 3, blocks, 0, y, y_stride); break;
+    case 2: q8_0_tile(rows, R, x, x_bytes, da, blocks, 2, blocks, 0, y, y_stride); break;
+    default: q8_0_tile(rows, R, x, x_bytes, da, blocks, 1, blocks, 0, y, y_stride); break;
     }
 }
 
@@ -634,9 +634,7 @@ TARGET_AVX2 static void rows_q8_0(const uint8_t *w, int64_t row_bytes, const int
     float da[4 * blocks];
     const uint8_t *rows[2];
     if (batch == 1) { // row by row, each a stream prefetched 2 KB ahead (four rows side by side read slower)
-        for (int b = 0; b < blocks; b++) {
-            da[b] = half_to_float(x + 34 * b);
-        }
+        q8_0_scales(x, x_bytes, 1, blocks, da);
         for (int32_t i = from; i < to; i++) {
             rows[0] = w + (ids ? (int64_t) ids[i] : (int64_t) i) * row_bytes;
             if (ids) {
@@ -651,11 +649,7 @@ TARGET_AVX2 static void rows_q8_0(const uint8_t *w, int64_t row_bytes, const int
         for (int32_t t0 = 0; t0 < batch; t0 += 4) {
             const int nt = batch - t0 < 4 ? batch - t0 : 4;
             const uint8_t *xt = x + (int64_t) t0 * x_bytes;
-            for (int t = 0; t < nt; t++) {
-                for (int b = 0; b < blocks; b++) {
-                    da[t * blocks + b] = half_to_float(xt + t * x_bytes + 34 * b);
-                }
-            }
+            q8_0_scales(xt, x_bytes, nt, blocks, da);
             for (int32_t i = i0; i < i1; i += 2) {
                 const int nr = i1 - i < 2 ? 1 : 2;
                 for (int k = 0; k < nr; k++) {
@@ -663,19 +657,9 @@ TARGET_AVX2 static void rows_q8_0(const uint8_t *w, int64_t row_bytes, const int
                 }
                 float *yt = y + (int64_t) t0 * y_stride + i;
                 if (nr == 2) {
-                    switch (nt) {
-                    case 4: q8_0_tile(rows, 2, xt, x_bytes, da, blocks, 4, blocks, 0, yt, y_stride); break;
-                    case 3: q8_0_tile(rows, 2, xt, x_bytes, da, blocks, 3, blocks, 0, yt, y_stride); break;
-                    case 2: q8_0_tile(rows, 2, xt, x_bytes, da, blocks, 2, blocks, 0, yt, y_stride); break;
-                    default: q8_0_tile(rows, 2, xt, x_bytes, da, blocks, 1, blocks, 0, yt, y_stride); break;
-                    }
+                    q8_0_tokens(rows, 2, xt, x_bytes, da, blocks, nt, yt, y_stride);
                 } else {
-                    switch (nt) {
-                    case 4: q8_0_tile(rows, 1, xt, x_bytes, da, blocks, 4, blocks, 0, yt, y_stride); break;
-                    case 3: q8_0_tile(rows, 1, xt, x_bytes, da, blocks, 3, blocks, 0, yt, y_stride); break;
-                    case 2: q8_0_tile(rows, 1, xt, x_bytes, da, blocks, 2, blocks, 0, yt, y_stride); break;
-                    default: q8_0_tile(rows, 1, xt, x_bytes, da, blocks, 1, blocks, 0, yt, y_stride); break;
-                    }
+                    q8_0_tokens(rows, 1, xt, x_bytes, da, blocks, nt, yt, y_stride);
                 }
             }
         }
@@ -784,11 +768,6 @@ TARGET_AVX2 static void rows_q6_k(const uint8_t *w, int64_t row_bytes, const int
     rows_q8_k_activations(0, w, row_bytes, ids, from, to, x, x_bytes, batch, cols, y, y_stride);
 }
 
-// Sparse FFN down projection over a neuron-major matrix: y[j] += sum_i a[i] * row(ids[i])[j] for the columns
-// j of blocks [from, to), rows in list order. Each value is dequantized as the reference does (d * q, in
-// float) and added with one FMA per row: the simd provider's fused axpy, so the two agree bit for bit. Two
-// rows per pass halve the loads and stores of y (the thread's columns, in L1); the next pair of chosen rows
-// is prefetched, since the hardware cannot guess where it lies.
 // Q4_0 nibbles of one block minus 8, as four vectors of 8 floats (not yet scaled)
 TARGET_AVX2 static inline void q4_0_block_levels(const uint8_t *wb, __m256 v[4]) {
     const __m128i packed = _mm_loadu_si128((const __m128i *) (wb + 2));
@@ -834,6 +813,11 @@ TARGET_AVX2 static inline void block_floats(const int q4, const uint8_t *wb, __m
     }
 }
 
+// Sparse FFN down projection over a neuron-major matrix: y[j] += sum_i a[i] * row(ids[i])[j] for the columns
+// j of blocks [from, to), rows in list order. Each value is dequantized as the reference does (d * q, in
+// float) and added with one FMA per row: the simd provider's fused axpy, so the two agree bit for bit. Two
+// rows per pass halve the loads and stores of y (the thread's columns, in L1); the next pair of chosen rows
+// is prefetched, since the hardware cannot guess where it lies.
 TARGET_AVX2 static inline __attribute__((always_inline)) void accumulate_floats(
         const int q4, const uint8_t *w, int64_t row_bytes, const int32_t *ids, const float *a, int32_t count,
         int32_t from, int32_t to, float *y) {
@@ -979,8 +963,9 @@ TARGET_AVX2 static void rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, 
 // The sparse FFN of one token over chosen neurons in one pass, on neuron bundles: per neuron n, bundle_bytes
 // holding its gate row and its up row (over dim values: Q4_0 r8b, else as stored), then its W_down column
 // (neuron-major) in "r8d": per group of 8 blocks of 32 outputs, the 8 blocks' fp16 scales, then their values
-// as Q4_0 (16 nibble bytes a block) or Q8_0 (32 bytes) stores them. ids ascending; chunk c is ids[starts[c] .. starts[c + 1]) (fixed by the caller by neuron
-// number, so the sums do not depend on the thread count):
+// as Q4_0 (16 nibble bytes a block) or Q8_0 (32 bytes) stores them. ids ascending; chunk c is
+// ids[starts[c] .. starts[c + 1]) (fixed by the caller by neuron number, so the sums do not depend on the thread
+// count):
 //     h = act(gate . x) * (up . x)        (gate from `gate` when not NULL: computed densely by the caller)
 //     partial[c][j] = sum over the chunk's neurons of h * down[j]
 // act: 0 SiLU, 1 ReLU, 2 GELU (tanh form). h_out[i] gets each neuron's h. The partials are summed by
@@ -993,15 +978,6 @@ TARGET_AVX2 static void rows_q4_0_r8b(const uint8_t *packed, int64_t row_bytes, 
 // of the window's largest; 8-bit k, as llama.cpp's Q8_0 h, loses far more). Neurons with h = 0 take no place in
 // a window, so ReLU's exact skipping gives bit for bit what running every neuron gives. About twice the neurons
 // a second of dequantizing each row to floats (docs/performance.md, "C kernel choices").
-TARGET_AVX2 static inline float activate(enum ember_activation act, float g) {
-    if (act == EMBER_SILU) {
-        return g / (1.0f + expf(-g));
-    }
-    if (act == EMBER_RELU) {
-        return g > 0.0f ? g : 0.0f;
-    }
-    return 0.5f * g * (1.0f + tanhf(0.7978845608f * (g + 0.044715f * g * g * g)));
-}
 
 // A Q4_0 block's 16 nibble bytes as 32 unsigned levels in output order (low lane 0..15, high lane 16..31).
 TARGET_AVX2 static inline __m256i q4_0_levels_u8(const uint8_t *nibbles) {
@@ -1105,11 +1081,13 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void sparse_ffn(
     const int64_t skip = gate ? row_bytes : 0; // with the gate given, a bundle is read from its up row
     uint8_t act[kind == EMBER_Q4_0 ? 256 * groups : 1];
     int32_t asum8[kind == EMBER_Q4_0 ? blocks : 1];
-    float da[kind == EMBER_Q4_0 ? blocks : 1];
+    float da[kind == EMBER_Q4_0 || kind == EMBER_Q8_0 ? blocks : 1];
     float kxd[kind == EMBER_Q4_K ? dim / 256 : 1];
     __m128i kpairs[kind == EMBER_Q4_K ? dim / 256 : 1];
     if (kind == EMBER_Q4_0) {
         r8b_prepare(x, blocks, act, asum8, da);
+    } else if (kind == EMBER_Q8_0) {
+        q8_0_scales(x, 0, 1, blocks, da);
     } else if (kind == EMBER_Q4_K) {
         q8_k_prepare(x, dim / 256, kxd, kpairs);
     }
@@ -1146,17 +1124,17 @@ TARGET_AVX2 static inline __attribute__((always_inline)) void sparse_ffn(
                     }
                 }
                 if (kind == EMBER_Q8_0) {
-                    gv = gate ? gate[i] : dot_q8_0(nb, x, blocks, 0);
-                    u = dot_q8_0(nb + row_bytes, x, blocks, 0);
+                    gv = gate ? gate[i] : dot_q8_0(nb, x, da, blocks);
+                    u = dot_q8_0(nb + row_bytes, x, da, blocks);
                 } else if (kind == EMBER_Q4_K) {
                     gv = gate ? gate[i] : dot_q4_k(nb, x, kxd, kpairs, dim / 256);
                     u = dot_q4_k(nb + row_bytes, x, kxd, kpairs, dim / 256);
                 } else {
-                    gv = gate ? gate[i] : dot_q6_k(nb, x, dim / 256, 0);
-                    u = dot_q6_k(nb + row_bytes, x, dim / 256, 0);
+                    gv = gate ? gate[i] : dot_q6_k(nb, x, dim / 256);
+                    u = dot_q6_k(nb + row_bytes, x, dim / 256);
                 }
             }
-            const float hv = activate(act_kind, gv) * u;
+            const float hv = ember_activate(act_kind, gv) * u;
             h_out[i] = hv;
             if (hv != 0.0f) { // a neuron with h = 0 adds nothing, and must not change its window's scales
                 rows[n] = nb + 2 * row_bytes;
