@@ -37,8 +37,6 @@ __attribute__((constructor)) static void choose_kernels(void) {
     }
 }
 
-int ember_cpu_supported(void) { return active->isa != EMBER_GENERIC; }
-
 int ember_active_isa(void) { return (int) active->isa; }
 
 int ember_select_isa(enum ember_isa isa) {

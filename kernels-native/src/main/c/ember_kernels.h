@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 // A library of another version is refused by the Java side: bump on any change of a prototype or layout.
-#define EMBER_ABI_VERSION 11
+#define EMBER_ABI_VERSION 12
 
 // Bytes of one group of eight Q4_K rows' super-blocks in the x8 layout (ember_repack_q4_k_x8)
 #define EMBER_Q4_K_X8_BYTES 1184
@@ -44,8 +44,8 @@ enum ember_isa {
 
 // --- the library ---------------------------------------------------------------------------------------
 int ember_abi_version(void);
-int ember_cpu_supported(void);                          // 1 when a SIMD kernel set (not generic) runs here
-int ember_active_isa(void);                             // the enum ember_isa the products run on
+int ember_active_isa(void);                             // the enum ember_isa the products run on (generic:
+                                                        // this CPU has none of the library's SIMD sets)
 int ember_select_isa(enum ember_isa isa);               // use that set (tests); 1 if this CPU runs it, else 0
 void *ember_alloc(int64_t bytes);                       // 2 MiB-aligned, huge pages advised; NULL if none
 void ember_free(void *p);

@@ -57,7 +57,7 @@ final class NativeLibrary {
     static final int Q4_K_X8_BYTES = 1184;
 
     /** The C side's {@code EMBER_ABI_VERSION}: a library of another version is refused. */
-    static final int ABI_VERSION = 11;
+    static final int ABI_VERSION = 12;
 
     /**
      * {@code void ember_rows_X(w, rowBytes, ids, from, to, x, xBytes, batch, cols, y, yStride)}; for the packed
@@ -101,7 +101,6 @@ final class NativeLibrary {
     private static Map<String, FunctionDescriptor> signatures() {
         Map<String, FunctionDescriptor> m = new LinkedHashMap<>();
         m.put("ember_abi_version", FunctionDescriptor.of(ValueLayout.JAVA_INT));
-        m.put("ember_cpu_supported", FunctionDescriptor.of(ValueLayout.JAVA_INT));
         m.put("ember_active_isa", FunctionDescriptor.of(ValueLayout.JAVA_INT));
         m.put("ember_select_isa", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
         m.put("ember_rows_q4_0", ROWS);
@@ -207,7 +206,6 @@ final class NativeLibrary {
                     throw new UnavailableException("the native library is ABI version " + abi + ", this jar needs "
                             + ABI_VERSION + ": rebuild (./ember build)");
                 }
-                int supported = (int) linker.downcallHandle(lib.findOrThrow("ember_cpu_supported"), signature("ember_cpu_supported")).invokeExact();
                 String asked = System.getProperty(ISA_PROPERTY, "").strip();
                 if (!asked.isEmpty()) {
                     Isa want = null;
@@ -224,10 +222,9 @@ final class NativeLibrary {
                     if (ok == 0) {
                         throw new UnavailableException(ISA_PROPERTY + "=" + asked + ": this library or CPU has no such kernels");
                     }
-                    supported = 1; // asked for by name, the portable set included
                 }
                 isa = Isa.values()[(int) linker.downcallHandle(lib.findOrThrow("ember_active_isa"), signature("ember_active_isa")).invokeExact()];
-                if (supported == 0) {
+                if (isa == Isa.GENERIC && asked.isEmpty()) { // the portable set runs only when asked for by name
                     reason = platform().endsWith("x86_64")
                             ? "this CPU lacks AVX2, FMA or F16C, which the native kernels use"
                             : "the native library has no SIMD kernels for " + platform();
