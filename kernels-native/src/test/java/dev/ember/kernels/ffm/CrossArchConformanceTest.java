@@ -1,5 +1,6 @@
 package dev.ember.kernels.ffm;
 
+import dev.ember.Required;
 import dev.ember.kernel.ActivationQuantizer;
 import dev.ember.kernel.KernelOracle;
 import dev.ember.tensor.GgmlType;
@@ -27,8 +28,6 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The C kernels' conformance program ({@code src/test/c/conformance.c}) against the libraries this build made:
@@ -61,8 +60,8 @@ class CrossArchConformanceTest {
         String platform = NativeLibrary.platform();
         Path lib = LIBRARIES.resolve(platform).resolve("libember_kernels.so");
         String cc = find("cc", "gcc");
-        require(cc != null, "no C compiler (cc, gcc) to build the conformance program");
-        require(Files.isRegularFile(lib), "no native library for " + platform + " at " + lib);
+        Required.that(cc != null, "no C compiler (cc, gcc) to build the conformance program");
+        Required.that(Files.isRegularFile(lib), "no native library for " + platform + " at " + lib);
         Path exe = compile(cc, lib, "conformance-host");
         String out = run(List.of(exe.toString(), vectors.toString()));
         Map<String, Integer> passed = passedChecks(out);
@@ -78,9 +77,9 @@ class CrossArchConformanceTest {
         String cc = find("aarch64-linux-gnu-gcc");
         String qemu = find("qemu-aarch64");
         Path sysroot = Path.of("/usr/aarch64-linux-gnu");
-        require(cc != null && qemu != null && Files.isDirectory(sysroot),
+        Required.that(cc != null && qemu != null && Files.isDirectory(sysroot),
                 "needs aarch64-linux-gnu-gcc and qemu-aarch64 (Debian: gcc-aarch64-linux-gnu, qemu-user)");
-        require(Files.isRegularFile(lib), "the build made no linux-aarch64 library at " + lib
+        Required.that(Files.isRegularFile(lib), "the build made no linux-aarch64 library at " + lib
                 + " (it cross-compiles where aarch64-linux-gnu-gcc is installed: rebuild)");
         Path exe = compile(cc, lib, "conformance-aarch64");
 
@@ -96,14 +95,6 @@ class CrossArchConformanceTest {
         assertTrue(without.contains("chosen for this CPU: neon\n"), without);
         assertTrue(without.contains("neon-dotprod: not in this library or not on this CPU"), without);
         assertTrue(passedChecks(without).getOrDefault("neon", 0) > 10_000, without);
-    }
-
-    /** Skips where a tool is missing, fails under CI=true. */
-    private static void require(boolean present, String what) {
-        if (!present && "true".equals(System.getenv("CI"))) {
-            fail("CI=true: " + what);
-        }
-        assumeTrue(present, what);
     }
 
     /** @return the first of these commands on the PATH, or null */
