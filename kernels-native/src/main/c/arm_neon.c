@@ -121,26 +121,32 @@ static inline void q4_0_x8_sums(const uint8_t *vals, const int8_t *a, int32_t s[
     vst1q_s32(s + 4, r1);
 }
 
-// Q4_K x8 (layout: generic.c): per sub-block, four rows to a vector as in q4_0_x8_sums, then times the rows' scales
+// Q4_K x8 (layout: generic.c): per chunk of 32 bytes, four rows to a vector as in q4_0_x8_sums, the low nibbles
+// for sub-block 2p and the high for 2p + 1 from the same loads, then times the rows' scales
 static inline void q4_k_x8_sums(const uint8_t *o, const int8_t *a, int32_t s[8]) {
     int32x4_t t0 = vdupq_n_s32(0); // rows 0..3
     int32x4_t t1 = vdupq_n_s32(0); // rows 4..7
-    for (int sb = 0; sb < 8; sb++) {
-        const int p = sb / 2;
-        const int8x16_t a0 = vld1q_s8(a + 32 * sb);
-        const int8x16_t a1 = vld1q_s8(a + 32 * sb + 16);
-        int32x4_t r0 = vdupq_n_s32(0);
-        int32x4_t r1 = vdupq_n_s32(0);
+    for (int p = 0; p < 4; p++) {
+        const int8_t *lo = a + 64 * p;      // sub-block 2p's values
+        const int8_t *hi = a + 64 * p + 32; // sub-block 2p + 1's
+        const int8x16_t lo0 = vld1q_s8(lo), lo1 = vld1q_s8(lo + 16), hi0 = vld1q_s8(hi), hi1 = vld1q_s8(hi + 16);
+        int32x4_t l0 = vdupq_n_s32(0), l1 = vdupq_n_s32(0), h0 = vdupq_n_s32(0), h1 = vdupq_n_s32(0);
         for (int m = 0; m < 8; m++) {
             const uint8x16_t v0 = vld1q_u8(o + 160 + 32 * (8 * p + m));
             const uint8x16_t v1 = vld1q_u8(o + 160 + 32 * (8 * p + m) + 16);
-            const int8x16_t b = m < 4 ? lanes_of(a0, m) : lanes_of(a1, m - 4); // values 4m..4m+3
-            r0 = sdot(r0, (sb & 1) ? high_nibbles(v0) : low_nibbles(v0), b);
-            r1 = sdot(r1, (sb & 1) ? high_nibbles(v1) : low_nibbles(v1), b);
+            const int8x16_t bl = m < 4 ? lanes_of(lo0, m) : lanes_of(lo1, m - 4); // values 4m..4m+3
+            const int8x16_t bh = m < 4 ? lanes_of(hi0, m) : lanes_of(hi1, m - 4);
+            l0 = sdot(l0, low_nibbles(v0), bl);
+            l1 = sdot(l1, low_nibbles(v1), bl);
+            h0 = sdot(h0, high_nibbles(v0), bh);
+            h1 = sdot(h1, high_nibbles(v1), bh);
         }
-        const uint16x8_t sc = vmovl_u8(vld1_u8(o + 32 + 8 * sb));
-        t0 = vmlaq_s32(t0, r0, vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(sc))));
-        t1 = vmlaq_s32(t1, r1, vreinterpretq_s32_u32(vmovl_u16(vget_high_u16(sc))));
+        const uint16x8_t sl = vmovl_u8(vld1_u8(o + 32 + 8 * (2 * p)));
+        const uint16x8_t sh = vmovl_u8(vld1_u8(o + 32 + 8 * (2 * p + 1)));
+        t0 = vmlaq_s32(t0, l0, vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(sl))));
+        t1 = vmlaq_s32(t1, l1, vreinterpretq_s32_u32(vmovl_u16(vget_high_u16(sl))));
+        t0 = vmlaq_s32(t0, h0, vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(sh))));
+        t1 = vmlaq_s32(t1, h1, vreinterpretq_s32_u32(vmovl_u16(vget_high_u16(sh))));
     }
     vst1q_s32(s, t0);
     vst1q_s32(s + 4, t1);
